@@ -1,0 +1,12 @@
+"""Chunking, embedding and the FAISS store, persisted with a manifest."""
+
+from .build import BuildReport, build_index
+from .chunking import Chunk, ChunkingSettings, chunk_document
+from .embedder import Embedder, shared_embedder
+from .errors import CorruptIndexError, IndexMismatchError
+from .loaded import Index, open_index
+from .sentences import sentence_spans
+
+__all__ = ["BuildReport", "Chunk", "ChunkingSettings", "CorruptIndexError", "Embedder", "Index",
+           "IndexMismatchError", "build_index", "chunk_document", "open_index", "sentence_spans",
+           "shared_embedder"]

@@ -1,0 +1,51 @@
+"""Okapi BM25 over chunk texts, as one sparse matrix so a query is a column sum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .text import terms
+
+
+class BM25:
+    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75):
+        from scipy.sparse import csr_matrix
+
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, counts, lengths = [], [], [], []
+        for row, text in enumerate(texts):
+            doc_terms = terms(text)
+            lengths.append(len(doc_terms))
+            tf: dict[int, int] = {}
+            for term in doc_terms:
+                col = self.vocabulary.setdefault(term, len(self.vocabulary))
+                tf[col] = tf.get(col, 0) + 1
+            rows.extend([row] * len(tf))
+            cols.extend(tf.keys())
+            counts.extend(tf.values())
+        n_docs = max(len(texts), 1)
+        lengths = np.asarray(lengths, dtype=np.float32)
+        average = float(lengths.mean()) if len(texts) else 1.0
+        counts = np.asarray(counts, dtype=np.float32)
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        doc_freq = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
+        self.idf = np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+        norm = k1 * (1 - b + b * lengths[rows] / max(average, 1e-9))
+        weights = self.idf[cols] * counts * (k1 + 1) / (counts + norm)
+        self._matrix = csr_matrix((weights, (rows, cols)), shape=(len(texts), len(self.vocabulary))).tocsc()
+        self.size = len(texts)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every text for `query` (zeros when no term matches)."""
+        cols = [self.vocabulary[t] for t in set(terms(query)) if t in self.vocabulary]
+        if not cols or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._matrix[:, cols].sum(axis=1)).ravel()
+
+    def idf_of(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term; unseen terms get the maximum."""
+        col = self.vocabulary.get(term)
+        if col is None:
+            return float(np.log1p((self.size + 0.5) / 0.5))
+        return float(self.idf[col])

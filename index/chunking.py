@@ -1,0 +1,82 @@
+"""Sentence-aware chunking that records where every chunk and sentence sits in its source."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+from sources import Document
+
+from .sentences import sentence_spans
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    max_words: int = 120
+    overlap_sentences: int = 1
+
+    def __post_init__(self):
+        if self.max_words < 10:
+            raise ValueError(f"max_words must be at least 10. Currently, max_words is {self.max_words}")
+        if self.overlap_sentences < 0:
+            raise ValueError(f"overlap_sentences must be >= 0. Currently, it is {self.overlap_sentences}")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: consecutive sentences of one document.
+
+    `text == document.text[start:end]`; `sentences` holds absolute (start, end) offsets.
+    """
+
+    id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+    page: int | None = None
+    date: str | None = None
+
+    @property
+    def vector_id(self) -> int:
+        """A positive int64 for FAISS, derived from the content-hash id."""
+        return int(self.id[:15], 16)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Chunk":
+        return cls(**{**data, "sentences": tuple(tuple(s) for s in data["sentences"])})
+
+
+def chunk_document(document: Document, settings: ChunkingSettings = ChunkingSettings()) -> list[Chunk]:
+    """Split a document into overlapping sentence windows of at most `max_words` words.
+
+    A single sentence longer than `max_words` becomes a chunk of its own.
+    """
+    spans = sentence_spans(document.text)
+    words = [len(document.text[s:e].split()) for s, e in spans]
+    chunks, first = [], 0
+    while first < len(spans):
+        last, total = first, words[first]
+        while last + 1 < len(spans) and total + words[last + 1] <= settings.max_words:
+            last += 1
+            total += words[last]
+        chunks.append(_make_chunk(document, spans[first:last + 1]))
+        if last + 1 >= len(spans):
+            break
+        first = max(first + 1, last + 1 - settings.overlap_sentences)
+    return chunks
+
+
+def _make_chunk(document: Document, spans: list[tuple[int, int]]) -> Chunk:
+    start, end = spans[0][0], spans[-1][1]
+    text = document.text[start:end]
+    digest = hashlib.sha256(f"{document.source}\0{start}\0{text}".encode()).hexdigest()
+    return Chunk(
+        id=digest[:32], source=document.source, title=document.title, text=text,
+        start=start, end=end, sentences=tuple(spans), page=document.page_at(start), date=document.date,
+    )

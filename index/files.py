@@ -1,0 +1,104 @@
+"""On-disk layout: each build writes a new generation folder; `CURRENT` names the live one.
+
+A reader sees the old generation or the new one, never a mix: the files are written and
+fsynced inside a temporary folder, the folder is renamed, and only then is `CURRENT`
+replaced by an atomic rename. The manifest carries a SHA-256 of every other file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .errors import CorruptIndexError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+CHUNKS = "chunks.jsonl"
+DOCUMENTS = "documents.jsonl"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    name = current_generation_name(index_dir)
+    if name is None:
+        return None
+    generation = Path(index_dir) / name
+    if not name.startswith("gen-") or not generation.is_dir():
+        raise CorruptIndexError(f"index at {index_dir} is corrupt: CURRENT points to missing {name!r}; "
+                                f"run `groundqa index --rebuild`")
+    return generation
+
+
+def write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def publish_generation(index_dir: Path, staging: Path, manifest: dict) -> Path:
+    """Checksum the staged files, write the manifest, and atomically make `staging` live."""
+    manifest = dict(manifest, format=FORMAT_VERSION, checksums={
+        name: sha256_bytes((staging / name).read_bytes()) for name in (VECTORS, CHUNKS, DOCUMENTS)
+    })
+    _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    previous = current_generation_name(index_dir)
+    number = int(previous.split("-")[1]) + 1 if previous else 1
+    final = index_dir / f"gen-{number:06d}"
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staging, final)
+    _write_atomic(index_dir / "CURRENT", final.name.encode())
+    for old in index_dir.glob("gen-*"):
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def current_generation_name(index_dir: Path) -> str | None:
+    pointer = Path(index_dir) / "CURRENT"
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def read_manifest(generation: Path) -> dict:
+    """The manifest of a generation, after checking every file against its checksum."""
+    try:
+        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+        for name, expected in manifest["checksums"].items():
+            if sha256_bytes((generation / name).read_bytes()) != expected:
+                raise ValueError(f"{name} fails its checksum")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CorruptIndexError(f"index at {generation.parent} is corrupt ({exc}); "
+                                f"run `groundqa index --rebuild`") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise CorruptIndexError(f"index at {generation.parent} has format {manifest.get('format')}, "
+                                f"expected {FORMAT_VERSION}; run `groundqa index --rebuild`")
+    return manifest
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -1,0 +1,61 @@
+"""A built index, opened read-only: chunks, documents, vectors and a BM25 view."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from sources import Document
+
+from .bm25 import BM25
+from .chunking import Chunk
+from .errors import CorruptIndexError, IndexMismatchError
+from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, read_jsonl, read_manifest
+from .store import VectorStore, load_store
+
+
+class Index:
+    def __init__(self, manifest: dict, chunks: list[Chunk], documents: dict[str, Document], store: VectorStore):
+        self.manifest = manifest
+        self.chunks = chunks
+        self.documents = documents
+        self.store = store
+        self.by_vector_id = {chunk.vector_id: chunk for chunk in chunks}
+        self.position = {chunk.id: i for i, chunk in enumerate(chunks)}
+
+    @cached_property
+    def bm25(self) -> BM25:
+        return BM25([chunk.text for chunk in self.chunks])
+
+    @property
+    def source_root(self) -> str:
+        return self.manifest.get("source_root", "")
+
+    @property
+    def generation(self) -> str:
+        return self.manifest.get("built", "")
+
+
+def open_index(index_dir: str | Path, model: str | None = None) -> Index:
+    """Open the live generation of an index; `model` guards against a mismatched embedder."""
+    index_dir = Path(index_dir)
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise CorruptIndexError(f"no index found at {index_dir}; run `groundqa index` first")
+    manifest = read_manifest(generation)
+    if model and manifest.get("model") != model:
+        raise IndexMismatchError(f"index at {index_dir} was built with model {manifest.get('model')!r}, "
+                                 f"but the assistant embeds with {model!r}; run `groundqa index --rebuild`")
+    try:
+        chunks = [Chunk.from_dict(row) for row in read_jsonl(generation / CHUNKS)]
+        documents = {}
+        for row in read_jsonl(generation / DOCUMENTS):
+            row = {k: v for k, v in row.items() if k != "sha256"}
+            documents[row["source"]] = Document(**{**row, "page_starts": tuple(row["page_starts"])})
+        store = load_store(manifest.get("store", "faiss"), generation / VECTORS)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise CorruptIndexError(f"index at {index_dir} is corrupt ({exc}); run `groundqa index --rebuild`") from None
+    if len(store) != len(chunks):
+        raise CorruptIndexError(f"index at {index_dir} is corrupt ({len(store)} vectors for {len(chunks)} chunks); "
+                                f"run `groundqa index --rebuild`")
+    return Index(manifest, chunks, documents, store)

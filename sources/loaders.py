@@ -1,0 +1,172 @@
+"""Read .txt, .md, .html, .pdf and .docx files into `Document`s.
+
+Text normalisation (the text every citation offset points into):
+
+* ``.txt`` / ``.md`` — the file decoded as UTF-8 (a leading BOM dropped) with universal
+  newlines, i.e. exactly ``open(path, encoding="utf-8-sig").read()``.
+* ``.html`` — visible text (scripts/styles dropped), one line per block element,
+  runs of spaces folded.
+* ``.pdf`` — pypdf's text of each page, pages joined by a blank line.
+* ``.docx`` — paragraph texts (tables included) joined by newlines.
+
+`read_text(path)` returns that text for any supported file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from .document import Document
+from .errors import LoaderError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+_DATE = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?!\d)")
+
+
+def load(path: str | Path, root: str | Path | None = None) -> Document:
+    """Load one file; `source` is its path relative to `root` (or its name).
+
+    >>> doc = load("sources/corpus/istanbul-talks-2025-06.txt")
+    >>> doc.title, doc.date
+    ('Istanbul talks', '2025-06')
+    """
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise LoaderError(path, f"unsupported file type {path.suffix or '(none)'!r}; "
+                                f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoaderError(path, f"cannot read file ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise LoaderError(path, "file is empty")
+    try:
+        text, title, date, page_starts = reader(path, data)
+    except LoaderError:
+        raise
+    except Exception as exc:  # third-party parsers raise anything on corrupt input
+        raise LoaderError(path, f"cannot parse {path.suffix} file ({type(exc).__name__}: {exc})") from None
+    if not text.strip():
+        raise LoaderError(path, "no text could be extracted (empty, or a scanned image?)")
+    source = path.name if root is None else Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    return Document(
+        source=source,
+        title=title or _title_from_name(path),
+        text=text,
+        date=date or _date_from_name(path),
+        page_starts=tuple(page_starts),
+    )
+
+
+def read_text(path: str | Path) -> str:
+    """The normalised text of a file: what citation offsets index into."""
+    return load(path).text
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise LoaderError(path, "looks like a binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoaderError(path, f"is not valid UTF-8 (bad byte at offset {exc.start}); re-save it as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_plain(path: Path, data: bytes):
+    text = _decode(path, data)
+    title = None
+    if path.suffix.lower() in (".md", ".markdown"):
+        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
+        title = heading.group(1) if heading else None
+    return text, title, None, ()
+
+
+_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+               "section", "article", "header", "footer", "blockquote", "pre", "table", "ul", "ol", "title")
+
+
+def _read_html(path: Path, data: bytes):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(path, data), "lxml")
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else None
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = (re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in soup.get_text().split("\n"))
+    return "\n".join(line for line in lines if line), title, None, ()
+
+
+def _read_pdf(path: Path, data: bytes):
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise LoaderError(path, "PDF is password-protected; remove the password and try again")
+        except LoaderError:
+            raise
+        except Exception:
+            raise LoaderError(path, "PDF is password-protected; remove the password and try again") from None
+    parts, page_starts, offset = [], [], 0
+    for page in reader.pages:
+        page_text = (page.extract_text() or "").strip()
+        page_starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    meta = reader.metadata or {}
+    title = (meta.get("/Title") or "").strip() or None
+    date = _date_from_text(str(meta.get("/CreationDate") or ""))
+    return "\n\n".join(parts), title, date, page_starts
+
+
+def _read_docx(path: Path, data: bytes):
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            paragraphs.append(" | ".join(cell.text for cell in row.cells))
+    text = "\n".join(p for p in paragraphs if p.strip())
+    props = document.core_properties
+    date = props.created.date().isoformat() if props.created else None
+    return text, (props.title or "").strip() or None, date, ()
+
+
+def _title_from_name(path: Path) -> str:
+    words = re.sub(r"[-_]+", " ", _DATE.sub("", path.stem)).strip()
+    return words[:1].upper() + words[1:] if words else path.name
+
+
+def _date_from_name(path: Path) -> str | None:
+    return _date_from_text(path.stem)
+
+
+def _date_from_text(text: str) -> str | None:
+    text = text.removeprefix("D:")
+    match = _DATE.search(text) or re.match(r"(\d{4})(\d{2})(\d{2})", text)
+    if not match:
+        return None
+    return "-".join(part for part in match.groups() if part)
+
+
+_READERS: dict[str, Callable] = {
+    ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
+    ".html": _read_html, ".htm": _read_html,
+    ".pdf": _read_pdf, ".docx": _read_docx,
+}
