@@ -1,0 +1,47 @@
+"""One typed settings object; call-time arguments override it, None meaning "use the default"."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+
+def groundqa_home() -> Path:
+    """Where indexes live: $GROUNDQA_HOME, else ~/.cache/groundqa."""
+    return Path(os.environ.get("GROUNDQA_HOME") or Path.home() / ".cache" / "groundqa")
+
+
+@dataclass(frozen=True)
+class Settings:
+    top_k: int = 5
+    candidates: int = 20          # per retriever, before fusion
+    rrf_k: int = 60
+    # Below this reader confidence the assistant refuses. Chosen on evals/sets/istanbul.jsonl
+    # (see README, "Refusal threshold"); raise it to refuse more, lower it to answer more.
+    refusal_threshold: float = 0.52
+    max_answer_sentences: int = 2
+    mode: Literal["extractive", "llm"] = "extractive"
+    llm_url: str | None = None    # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
+    llm_model: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 60.0
+    support_threshold: float = 0.6  # grounding judge: minimum support for an LLM sentence
+
+    def __post_init__(self):
+        if self.top_k < 1:
+            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}")
+        if self.mode not in ("extractive", "llm"):
+            raise ValueError(f"mode must be 'extractive' or 'llm'. Currently, mode is {self.mode!r}")
+        if not 0.0 <= self.refusal_threshold <= 1.0:
+            raise ValueError(f"refusal_threshold must be within [0, 1]. Currently, it is {self.refusal_threshold}")
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then GROUNDQA_LLM_URL / GROUNDQA_LLM_MODEL, then non-None `overrides`."""
+        env = {"llm_url": os.environ.get("GROUNDQA_LLM_URL"), "llm_model": os.environ.get("GROUNDQA_LLM_MODEL")}
+        return cls().override(**env).override(**overrides)
+
+    def override(self, **values) -> "Settings":
+        return replace(self, **{k: v for k, v in values.items() if v is not None})

@@ -1,0 +1,162 @@
+"""The answer engine: condense -> retrieve -> read (or generate) -> compose -> verify."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+from index import BuildReport, Embedder, Index, build_index, open_index, shared_embedder
+from sources import BUNDLED_CORPUS, GroundQAError
+
+from .compose import citation_for, extractive_text, refusal_text
+from .condense import condense
+from .config import Settings, groundqa_home
+from .reader import Reader, Sentence
+from .retrieval import Hit, Retriever
+from .types import Answer
+from .verify import verify_citations
+
+MAX_QUESTION_CHARS = 2000
+
+
+def default_index_dir(sources: str | Path) -> Path:
+    """Where the index of a sources folder lives: $GROUNDQA_HOME/indexes/<name>-<hash of path>."""
+    sources = Path(sources).resolve()
+    digest = hashlib.sha256(str(sources).encode()).hexdigest()[:10]
+    return groundqa_home() / "indexes" / f"{sources.name or 'root'}-{digest}"
+
+
+class Assistant:
+    """Answers questions from one folder of documents, citing the exact passages.
+
+    >>> from assistant import Assistant
+    >>> bot = Assistant(sources="sources/corpus")
+    >>> bot.ask("Who led the Russian delegation?").short_answer
+    'Presidential Aide Vladimir Medinsky'
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, sources: str | Path | None = None,
+                 settings: Settings | None = None, embedder: Embedder | None = None, **overrides):
+        if index_dir is None and sources is None:
+            sources = BUNDLED_CORPUS
+        self.sources = Path(sources) if sources is not None else None
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.sources)
+        self.settings = (settings or Settings.from_env()).override(**overrides)
+        self.embedder = embedder or shared_embedder()
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+        self._llm = None
+
+    # -- index lifecycle -------------------------------------------------------------------
+    def build(self, show_progress: bool = False, rebuild: bool = False) -> BuildReport:
+        """Bring the index up to date with the sources folder (incremental) and reload it."""
+        if self.sources is None:
+            raise GroundQAError(f"no sources folder is known for the index at {self.index_dir}; "
+                                f"pass sources=... to Assistant")
+        report = build_index(self.sources, self.index_dir, embedder=self.embedder,
+                             show_progress=show_progress, rebuild=rebuild)
+        with self._lock:
+            self._index = open_index(self.index_dir, model=self.embedder.name)
+        return report
+
+    @property
+    def index(self) -> Index:
+        """The live index; built on first use from the sources folder when there is none."""
+        if self._index is None:
+            if self.sources is not None:
+                self.build()
+            else:
+                with self._lock:
+                    self._index = self._index or open_index(self.index_dir, model=self.embedder.name)
+        return self._index
+
+    def warm_up(self) -> "Assistant":
+        self.embedder.warm_up()
+        _ = self.index.bm25
+        return self
+
+    # -- answering -------------------------------------------------------------------------
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
+        index = self.index
+        top_k = top_k or self.settings.top_k
+        return Retriever(index, self.embedder, self.settings.candidates, self.settings.rrf_k).retrieve(question, top_k)
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
+            top_k: int | None = None, mode: str | None = None) -> Answer:
+        """Answer `question` (with optional chat `history`) from the sources, or refuse."""
+        question = _clean_question(question)
+        settings = self.settings.override(top_k=top_k, mode=mode)
+        index = self.index  # one snapshot for the whole answer, even if a rebuild lands meanwhile
+        history = [(str(q), str(a)) for q, a in (history or [])]
+        standalone = condense(question, history, self.embedder, _short_answer_of(history))
+        query_vector = self.embedder.embed([standalone])[0]
+        retriever = Retriever(index, self.embedder, settings.candidates, settings.rrf_k)
+        hits = retriever.retrieve(standalone, settings.top_k, query_vector)
+        reader = Reader(index, self.embedder)
+        if settings.mode == "llm":
+            answer = self._generate(question, standalone, history, hits, index, reader, settings)
+        else:
+            answer = self._extract(question, standalone, hits, index, reader, query_vector, settings)
+        verify_citations(index, answer.citations)
+        return answer
+
+    def _extract(self, question, standalone, hits, index, reader, query_vector, settings) -> Answer:
+        reading = reader.read(standalone, hits, query_vector, settings.max_answer_sentences)
+        if reading.confidence < settings.refusal_threshold or not reading.sentences:
+            return self._refusal(question, standalone, index, reading.sentences, reading.confidence, "extractive")
+        short = reading.short_answer.text if reading.short_answer else None
+        citations = [citation_for(index, s, i) for i, s in enumerate(reading.sentences, start=1)]
+        return Answer(question=question, text=extractive_text(short, reading.sentences), citations=citations,
+                      refused=False, short_answer=short, standalone_question=standalone,
+                      confidence=reading.confidence, mode="extractive")
+
+    def _generate(self, question, standalone, history, hits, index, reader, settings) -> Answer:
+        from .llm import LLMBackend, generated_text, ground_generated
+
+        if self._llm is None:
+            self._llm = LLMBackend(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
+        raw = self._llm.complete(standalone, [h.chunk.text for h in hits], history)
+        kept, removed = ground_generated(raw, hits, index, self.embedder, reader, settings.support_threshold)
+        if not kept:
+            context = [s for s, _ in reader.candidates(hits)][:2]
+            answer = self._refusal(question, standalone, index, context, 0.0, "llm")
+            return Answer(**{**answer.__dict__, "removed_sentences": removed})
+        numbers: dict[tuple[str, int], int] = {}
+        citations = []
+        for _, support in kept:
+            for sentence in support:
+                key = (sentence.source, sentence.start)
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                    citations.append(citation_for(index, sentence, numbers[key]))
+        confidence = min(s.score for _, support in kept for s in support)
+        return Answer(question=question, text=generated_text(kept, numbers), citations=citations, refused=False,
+                      standalone_question=standalone, confidence=round(confidence, 4), mode="llm",
+                      removed_sentences=removed)
+
+    def _refusal(self, question, standalone, index, closest: list[Sentence], confidence, mode) -> Answer:
+        citations = [citation_for(index, s, i, context_only=True) for i, s in enumerate(closest[:2], start=1)]
+        return Answer(question=question, text=refusal_text(question), citations=citations, refused=True,
+                      standalone_question=standalone, confidence=confidence, mode=mode)
+
+
+def _clean_question(question) -> str:
+    if not isinstance(question, str):
+        raise GroundQAError(f"question must be text. Currently, it is {type(question).__name__}")
+    cleaned = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
+    if not cleaned:
+        raise GroundQAError("question is empty; ask something, e.g. groundqa ask \"Who led the talks?\"")
+    return cleaned[:MAX_QUESTION_CHARS]
+
+
+def _short_answer_of(history: list[tuple[str, str]]) -> str | None:
+    """The first line of the previous answer without its markers ("Vladimir Medinsky [1]." -> name)."""
+    if not history or not history[-1][1]:
+        return None
+    first = history[-1][1].strip().split("\n")[0]
+    if first.startswith("The sources don't say"):
+        return None
+    first = re.sub(r"\s*\[\d+\]", "", first).strip().rstrip(".")
+    return first if 0 < len(first.split()) <= 8 else None

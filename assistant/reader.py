@@ -1,0 +1,86 @@
+"""The offline extractive reader: pick the sentences that answer, and a short answer inside them.
+
+Each candidate sentence from the retrieved chunks is scored by
+``DENSE_WEIGHT * cosine(question, sentence) + (1 - DENSE_WEIGHT) * term_coverage`` plus a small
+retrieval prior; the best score is the answer's confidence, compared with the refusal threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Embedder, Index
+
+from .evidence import term_coverage
+from .retrieval import Hit
+from .spans import Span, answer_type, best_span
+
+DENSE_WEIGHT = 0.55
+PRIOR_WEIGHT = 0.05
+TYPE_MISS_PENALTY = 0.08  # a "when"/"how many"/"who" question whose best sentence has no such span
+
+
+@dataclass(frozen=True)
+class Sentence:
+    source: str
+    start: int
+    end: int
+    text: str
+    page: int | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    sentences: list[Sentence]   # supporting sentences, best first
+    short_answer: Span | None   # offsets relative to sentences[0]
+    confidence: float
+
+
+class Reader:
+    def __init__(self, index: Index, embedder: Embedder):
+        self.index = index
+        self.embedder = embedder
+
+    def candidates(self, hits: list[Hit]) -> list[tuple[Sentence, float]]:
+        """Every distinct sentence of the hits with its chunk's normalised retrieval score."""
+        seen, found = set(), []
+        top = max((h.score for h in hits), default=1.0) or 1.0
+        for hit in hits:
+            document = self.index.documents[hit.chunk.source]
+            for start, end in hit.chunk.sentences:
+                if (hit.chunk.source, start) in seen:
+                    continue
+                seen.add((hit.chunk.source, start))
+                found.append((Sentence(hit.chunk.source, start, end, document.text[start:end],
+                                       document.page_at(start), 0.0), hit.score / top))
+        return found
+
+    def read(self, question: str, hits: list[Hit], query_vector: np.ndarray, max_sentences: int = 2) -> Reading:
+        candidates = self.candidates(hits)
+        if not candidates:
+            return Reading([], None, 0.0)
+        vectors = self.embedder.embed([s.text for s, _ in candidates])
+        dense = np.clip(vectors @ query_vector, 0.0, 1.0)
+        scored = []
+        for (sentence, prior), cosine in zip(candidates, dense):
+            coverage = term_coverage(question, sentence.text, self.index.bm25)
+            score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * coverage + PRIOR_WEIGHT * prior
+            scored.append(Sentence(sentence.source, sentence.start, sentence.end, sentence.text,
+                                   sentence.page, round(min(score, 1.0), 4)))
+        scored.sort(key=lambda s: (-s.score, s.source, s.start))
+        kind = answer_type(question)
+        best, span = scored[0], None
+        if kind:
+            # prefer the highest-scoring sentence that contains an answer of the expected type
+            for sentence in scored[:3]:
+                span = best_span(sentence.text, question, kind)
+                if span and sentence.score >= scored[0].score - 0.1:
+                    best = sentence
+                    break
+                span = None
+        confidence = best.score - (TYPE_MISS_PENALTY if kind and span is None else 0.0)
+        support = [best] + [s for s in scored if s is not best and s.score >= 0.92 * best.score][: max_sentences - 1]
+        return Reading(support, span, round(max(confidence, 0.0), 4))

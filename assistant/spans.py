@@ -1,0 +1,103 @@
+"""Short answers: the expected answer type of a question and the best matching span in a sentence.
+
+No QA model ships offline, so this is rule-based and measured (see README): the question's
+wh-word gives a type (person, date, number, place); candidate spans of that type in the
+supporting sentence are ranked by closeness to the question words they sit next to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from index.text import STOPWORDS, stem, words
+
+AnswerType = Literal["person", "date", "number", "place"]
+
+_TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
+    ("number", re.compile(r"\bhow (many|much|long|far|old)\b|\bwhat (number|percentage|amount|share)\b")),
+    ("date", re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b|\bwhat time\b")),
+    ("place", re.compile(r"\bwhere\b|\b(which|what) (city|country|place|venue|region|location|palace|building)\b")),
+    ("person", re.compile(r"\bwho(m|se)?\b|\b(which|what) (person|official|leader|president|minister)\b")),
+]
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(
+    rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
+    rf"(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:in\s+)?(?:19|20)\d{{2}}|(?:this|last|next) (?:week|month|year)"
+    rf"|yesterday|today|tomorrow)\b")
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+                 "|hundred|thousand|million|billion|dozens?|several|a week|a month")
+_NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b|\b(?:{_NUMBER_WORDS})\b",
+                     re.IGNORECASE)
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
+_FILLER = re.compile(r"(?:The|A|An|However|While|Despite|Although|Amidst|In|On|At|Both|This|These|That|After"
+                     r"|Before|During|When|As|But|And|Of|of|the|and)(?:\s+|$)")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets within the sentence
+    end: int
+    text: str
+    score: float
+
+
+def answer_type(question: str) -> AnswerType | None:
+    lowered = question.lower()
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.search(lowered):
+            return kind
+    return None
+
+
+def best_span(sentence: str, question: str, kind: AnswerType | None) -> Span | None:
+    """The span of `kind` in `sentence` nearest to the question's words, or None."""
+    if kind is None:
+        return None
+    question_stems = {stem(w) for w in words(question) if w not in STOPWORDS}
+    anchors = [m.start() for m in re.finditer(r"[^\W_]+", sentence) if stem(m.group().lower()) in question_stems]
+    best = None
+    for start, end in _candidates(sentence, kind):
+        text = sentence[start:end]
+        span_stems = {stem(w) for w in words(text) if w not in STOPWORDS}
+        if not span_stems or span_stems <= question_stems:
+            continue  # an answer repeats nothing but the question
+        distance = min((abs(a - start) if a < start else abs(a - end) for a in anchors), default=len(sentence))
+        score = 1.0 / (1.0 + distance / 20.0)
+        if kind == "person" and ", " in text:
+            score += 0.05  # role and name together
+        if kind == "person" and re.search(r"\bby\s+(?:the\s+)?[\w\s]{0,40}$", sentence[:start]):
+            score += 0.3
+        if kind == "place" and re.search(r"\b(in|at|from|near)\s+(the\s+)?$", sentence[:start]):
+            score += 0.3
+        if best is None or score > best.score:
+            best = Span(start, end, text, score)
+    return best
+
+
+def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
+    if kind == "number":
+        return [m.span() for m in _NUMBER.finditer(sentence)]
+    if kind == "date":
+        return [m.span() for m in _DATE.finditer(sentence)]
+    spans = []
+    for match in _NAME.finditer(sentence):
+        start, end = match.span()
+        while (filler := _FILLER.match(sentence, start, end)) and filler.end() < end:
+            start = filler.end()
+        if not _FILLER.fullmatch(sentence, start, end) and not re.fullmatch(_MONTHS, sentence[start:end]):
+            spans.append((start, end))
+    return _join_appositions(sentence, spans) if kind == "person" else spans
+
+
+def _join_appositions(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """"the Ministry of Defense of Ukraine, Rustem Umerov" -> one span naming the person and role."""
+    joined = list(spans)
+    for (a_start, a_end), (b_start, b_end) in zip(spans, spans[1:]):
+        if sentence[a_end:b_start] == ", " and len(sentence[b_start:b_end].split()) >= 2:
+            joined.append((a_start, b_end))
+    return joined
