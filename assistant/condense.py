@@ -17,7 +17,7 @@ from index.text import STOPWORDS, words
 
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|those|these|there)\b", re.I)
-_ONE = re.compile(r"\b(the\s+)?(\w+\s+)?(one|ones)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 SIMILAR_WORD = 0.6
 
 
@@ -37,13 +37,17 @@ def condense(question: str, history: list[tuple[str, str]] | None, embedder: Emb
     previous_words = [w for w in words(previous_question) if w not in STOPWORDS]
     if previous_words and re.search(r"\bones?\b", body, re.I):
         body = re.sub(r"\bones?\b", previous_words[-1], body, count=1, flags=re.I)
-    if previous_short_answer and _PRONOUN.search(body):
-        body = _PRONOUN.sub(lambda m: previous_short_answer if m.group(1).lower() not in ("there",) else m.group(0),
-                            body, count=1)
+    if previous_short_answer and _PERSON_PRONOUN.search(body):
+        # the pronoun names the previous answer: "How old is he?" -> "How old is <answer>?"
+        return _PERSON_PRONOUN.sub(lambda m: _possessive(previous_short_answer, m.group(1)), body, count=1).rstrip("?") + "?"
     current = {w for w in words(body) if w not in STOPWORDS}
     carried = [w for w in previous_words if w not in current]
     carried = _drop_replaced(carried, sorted(current), embedder)
     return f"{body.rstrip('?').strip()} {' '.join(carried)}".strip() + "?"
+
+
+def _possessive(name: str, pronoun: str) -> str:
+    return f"{name}'s" if pronoun.lower() in ("his", "her", "hers", "its", "their", "theirs") else name
 
 
 def _drop_replaced(carried: list[str], current: list[str], embedder: Embedder) -> list[str]:

@@ -20,7 +20,7 @@ class Settings:
     rrf_k: int = 60
     # Below this reader confidence the assistant refuses. Chosen on evals/sets/istanbul.jsonl
     # (see README, "Refusal threshold"); raise it to refuse more, lower it to answer more.
-    refusal_threshold: float = 0.52
+    refusal_threshold: float = 0.545
     max_answer_sentences: int = 2
     mode: Literal["extractive", "llm"] = "extractive"
     llm_url: str | None = None    # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1

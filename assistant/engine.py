@@ -120,7 +120,7 @@ class Assistant:
         raw = self._llm.complete(standalone, [h.chunk.text for h in hits], history)
         kept, removed = ground_generated(raw, hits, index, self.embedder, reader, settings.support_threshold)
         if not kept:
-            context = [s for s, _ in reader.candidates(hits)][:2]
+            context = [s for s, _, _ in reader.candidates(hits)][:2]
             answer = self._refusal(question, standalone, index, context, 0.0, "llm")
             return Answer(**{**answer.__dict__, "removed_sentences": removed})
         numbers: dict[tuple[str, int], int] = {}

@@ -41,3 +41,11 @@ def numbers_consistent(claim: str, passage: str) -> bool:
     """Every number in the claim appears in the passage (6,000 and 6000 count as equal)."""
     present = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(passage)}
     return all(n.replace(",", "").rstrip(".") in present for n in _NUMBER.findall(claim))
+
+
+def missing_names(claim: str, passage: str) -> set[str]:
+    """Names (capitalised words inside the claim) that the passage never mentions."""
+    names = set(terms(" ".join(_PROPER.findall(claim.strip()))))
+    passage_terms = set(terms(passage))
+    prefixes = {t[:5] for t in passage_terms if len(t) >= 5}
+    return {n for n in names if n not in passage_terms and not (len(n) >= 5 and n[:5] in prefixes)}

@@ -64,10 +64,10 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
     text = re.sub(r"([.!?])\s*((?:\[\d+\]\s*)+)", r" \2\1 ", text)  # "… it. [1]" -> "… it [1]."
     claims = [text[s:e] for s, e in sentence_spans(text)]
     candidates = reader.candidates(hits)
-    by_hit = {h.chunk.id: {(c.source, c.start) for c in candidates
+    by_hit = {h.chunk.id: {(c.source, c.start) for c, _, _ in candidates
                            if c.source == h.chunk.source and h.chunk.start <= c.start < h.chunk.end} for h in hits}
     bare_claims = [" ".join(_MARKER.sub("", c).split()) for c in claims]
-    vectors = embedder.embed(bare_claims + [c.text for c, _ in candidates])
+    vectors = embedder.embed(bare_claims + [c.text for c, _, _ in candidates])
     claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims):]
     kept, removed = [], []
     for claim, bare, vector in zip(claims, bare_claims, claim_vectors):
@@ -75,9 +75,9 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
             continue
         cited = {int(n) for n in _MARKER.findall(claim)}
         allowed = set().union(*(by_hit[hits[n - 1].chunk.id] for n in cited if 1 <= n <= len(hits))) \
-            if cited else {(c.source, c.start) for c, _ in candidates}
+            if cited else {(c.source, c.start) for c, _, _ in candidates}
         support = []
-        for (sentence, _), sentence_vector in zip(candidates, sentence_vectors):
+        for (sentence, _, _), sentence_vector in zip(candidates, sentence_vectors):
             if (sentence.source, sentence.start) not in allowed:
                 continue
             judgement = judge_support(bare, sentence.text, index, float(sentence_vector @ vector), threshold)

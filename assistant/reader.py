@@ -13,13 +13,14 @@ import numpy as np
 
 from index import Embedder, Index
 
-from .evidence import term_coverage
+from .evidence import missing_names, term_coverage
 from .retrieval import Hit
 from .spans import Span, answer_type, best_span
 
 DENSE_WEIGHT = 0.55
 PRIOR_WEIGHT = 0.05
-TYPE_MISS_PENALTY = 0.08  # a "when"/"how many"/"who" question whose best sentence has no such span
+MISSING_NAME_PENALTY = 0.15  # per name in the question that the answer's chunk never mentions
+TYPE_MISS_PENALTY = 0.2  # a "when"/"how many"/"who" question whose best sentences have no such span
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Reader:
         self.index = index
         self.embedder = embedder
 
-    def candidates(self, hits: list[Hit]) -> list[tuple[Sentence, float]]:
-        """Every distinct sentence of the hits with its chunk's normalised retrieval score."""
+    def candidates(self, hits: list[Hit]) -> list[tuple[Sentence, float, str]]:
+        """Every distinct sentence of the hits with its chunk's normalised retrieval score and text."""
         seen, found = set(), []
         top = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits:
@@ -55,17 +56,18 @@ class Reader:
                     continue
                 seen.add((hit.chunk.source, start))
                 found.append((Sentence(hit.chunk.source, start, end, document.text[start:end],
-                                       document.page_at(start), 0.0), hit.score / top))
+                                       document.page_at(start), 0.0), hit.score / top, hit.chunk.text))
         return found
 
     def read(self, question: str, hits: list[Hit], query_vector: np.ndarray, max_sentences: int = 2) -> Reading:
         candidates = self.candidates(hits)
         if not candidates:
             return Reading([], None, 0.0)
-        vectors = self.embedder.embed([s.text for s, _ in candidates])
+        vectors = self.embedder.embed([s.text for s, _, _ in candidates])
         dense = np.clip(vectors @ query_vector, 0.0, 1.0)
-        scored = []
-        for (sentence, prior), cosine in zip(candidates, dense):
+        scored, context = [], {}
+        for (sentence, prior, chunk_text), cosine in zip(candidates, dense):
+            context[(sentence.source, sentence.start)] = chunk_text
             coverage = term_coverage(question, sentence.text, self.index.bm25)
             score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * coverage + PRIOR_WEIGHT * prior
             scored.append(Sentence(sentence.source, sentence.start, sentence.end, sentence.text,
@@ -82,5 +84,6 @@ class Reader:
                     break
                 span = None
         confidence = best.score - (TYPE_MISS_PENALTY if kind and span is None else 0.0)
+        confidence -= MISSING_NAME_PENALTY * len(missing_names(question, context[(best.source, best.start)]))
         support = [best] + [s for s in scored if s is not best and s.score >= 0.92 * best.score][: max_sentences - 1]
         return Reading(support, span, round(max(confidence, 0.0), 4))

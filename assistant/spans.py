@@ -13,13 +13,14 @@ from typing import Literal
 
 from index.text import STOPWORDS, stem, words
 
-AnswerType = Literal["person", "date", "number", "place"]
+AnswerType = Literal["name", "date", "number", "place"]
 
 _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern]] = [
     ("number", re.compile(r"\bhow (many|much|long|far|old)\b|\bwhat (number|percentage|amount|share)\b")),
     ("date", re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b|\bwhat time\b")),
     ("place", re.compile(r"\bwhere\b|\b(which|what) (city|country|place|venue|region|location|palace|building)\b")),
-    ("person", re.compile(r"\bwho(m|se)?\b|\b(which|what) (person|official|leader|president|minister)\b")),
+    ("name", re.compile(r"\bwho(m|se)?\b|\b(which|what) (person|official|leader|president|minister|body|organi[sz]ation"
+                        r"|agency|committee|ministry|institution|company|party|group)\b")),
 ]
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -34,6 +35,7 @@ _NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|
                      re.IGNORECASE)
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
 _NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
+_PLACE_NOUN = re.compile(r"\s+(?:regions?|city|cities|province|oblast|district|republic|area)\b")
 _FILLER = re.compile(r"(?:The|A|An|However|While|Despite|Although|Amidst|In|On|At|Both|This|These|That|After"
                      r"|Before|During|When|As|But|And|Of|of|the|and)(?:\s+|$)")
 
@@ -68,9 +70,9 @@ def best_span(sentence: str, question: str, kind: AnswerType | None) -> Span | N
             continue  # an answer repeats nothing but the question
         distance = min((abs(a - start) if a < start else abs(a - end) for a in anchors), default=len(sentence))
         score = 1.0 / (1.0 + distance / 20.0)
-        if kind == "person" and ", " in text:
+        if kind == "name" and ", " in text:
             score += 0.05  # role and name together
-        if kind == "person" and re.search(r"\bby\s+(?:the\s+)?[\w\s]{0,40}$", sentence[:start]):
+        if kind == "name" and re.search(r"\bby\s+(?:the\s+)?[\w\s]{0,40}$", sentence[:start]):
             score += 0.3
         if kind == "place" and re.search(r"\b(in|at|from|near)\s+(the\s+)?$", sentence[:start]):
             score += 0.3
@@ -81,7 +83,9 @@ def best_span(sentence: str, question: str, kind: AnswerType | None) -> Span | N
 
 def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
     if kind == "number":
-        return [m.span() for m in _NUMBER.finditer(sentence)]
+        dates = [m.span() for m in _DATE.finditer(sentence)]
+        return [m.span() for m in _NUMBER.finditer(sentence)
+                if not any(a <= m.start() < b for a, b in dates)]
     if kind == "date":
         return [m.span() for m in _DATE.finditer(sentence)]
     spans = []
@@ -91,7 +95,9 @@ def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
             start = filler.end()
         if not _FILLER.fullmatch(sentence, start, end) and not re.fullmatch(_MONTHS, sentence[start:end]):
             spans.append((start, end))
-    return _join_appositions(sentence, spans) if kind == "person" else spans
+    if kind == "place":
+        spans = [(a, b + len(m.group())) if (m := _PLACE_NOUN.match(sentence, b)) else (a, b) for a, b in spans]
+    return _join_appositions(sentence, spans) if kind == "name" else spans
 
 
 def _join_appositions(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
