@@ -1,0 +1,50 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sources import BUNDLED_CORPUS
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_SET = ROOT / "evals" / "sets" / "istanbul.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def groundqa_home(tmp_path, monkeypatch):
+    """Every test gets its own index home; nothing touches ~/.cache."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("GROUNDQA_HOME", str(home))
+    monkeypatch.delenv("GROUNDQA_LLM_URL", raising=False)
+    monkeypatch.delenv("GROUNDQA_LLM_MODEL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index import shared_embedder
+
+    return shared_embedder()
+
+
+@pytest.fixture(scope="session")
+def bundled_assistant(tmp_path_factory, embedder):
+    """One assistant over a copy of the bundled corpus, built once per session."""
+    from assistant import Assistant
+
+    root = tmp_path_factory.mktemp("bundled")
+    corpus = root / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    return Assistant(index_dir=root / "index", sources=corpus, embedder=embedder).warm_up()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A small writable folder of documents."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "rivers.txt").write_text(
+        "The Danube is the second-longest river in Europe. It flows through ten countries.\n\n"
+        "The Rhine rises in the Swiss Alps. It reaches the North Sea in the Netherlands.\n", encoding="utf-8")
+    (folder / "notes.md").write_text("# Mountain notes\n\nMont Blanc is 4,806 metres high. "
+                                     "It lies on the border of France and Italy.\n", encoding="utf-8")
+    return folder

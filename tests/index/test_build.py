@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from index import (ChunkingSettings, CorruptIndexError, Embedder, IndexMismatchError, build_index,
+                   open_index)
+from index.files import current_generation
+
+
+def sources_in(index):
+    return {chunk.source for chunk in index.chunks}
+
+
+def test_build_then_incremental_add_modify_delete(tmp_path, corpus, embedder):
+    index_dir = tmp_path / "idx"
+    first = build_index(corpus, index_dir, embedder=embedder)
+    assert sorted(first.added) == ["notes.md", "rivers.txt"] and first.chunks_embedded == first.chunks_total > 0
+    built = open_index(index_dir)
+    assert sources_in(built) == {"notes.md", "rivers.txt"}
+    assert len(built.store) == len(built.chunks)
+
+    again = build_index(corpus, index_dir, embedder=embedder)
+    assert again.chunks_embedded == 0 and sorted(again.unchanged) == ["notes.md", "rivers.txt"]
+    assert not again.changed
+
+    (corpus / "lakes.txt").write_text("Lake Baikal is the deepest lake in the world.")
+    (corpus / "rivers.txt").write_text("The Volga is the longest river in Europe.")
+    (corpus / "notes.md").unlink()
+    report = build_index(corpus, index_dir, embedder=embedder)
+    assert (report.added, report.updated, report.removed) == (["lakes.txt"], ["rivers.txt"], ["notes.md"])
+    assert report.chunks_embedded == 2  # only the new and the changed file
+    index = open_index(index_dir)
+    assert sources_in(index) == {"lakes.txt", "rivers.txt"}
+    assert len(index.store) == len(index.chunks) == 2
+    assert "Danube" not in " ".join(c.text for c in index.chunks)
+    scores, ids = index.store.search(embedder.embed(["deepest lake"])[0], 1)
+    assert index.by_vector_id[int(ids[0])].source == "lakes.txt"
+
+
+def test_bad_file_is_skipped_and_the_rest_indexed(tmp_path, corpus, embedder):
+    (corpus / "binary.txt").write_bytes(b"\x00\x00garbage")
+    (corpus / "empty.md").write_text("")
+    report = build_index(corpus, tmp_path / "idx", embedder=embedder)
+    assert sorted(report.added) == ["notes.md", "rivers.txt"]
+    assert sorted(p.rsplit("/", 1)[-1] for p, _ in report.skipped) == ["binary.txt", "empty.md"]
+    assert sources_in(open_index(tmp_path / "idx")) == {"notes.md", "rivers.txt"}
+
+
+def test_changed_settings_rebuild_with_a_reason(tmp_path, corpus, embedder):
+    build_index(corpus, tmp_path / "idx", embedder=embedder)
+    report = build_index(corpus, tmp_path / "idx", embedder=embedder, chunking=ChunkingSettings(max_words=20))
+    assert "chunking" in report.rebuild_reason
+    assert report.chunks_embedded == report.chunks_total
+    assert open_index(tmp_path / "idx").manifest["chunking"]["max_words"] == 20
+
+
+def test_model_mismatch_is_a_clear_error(tmp_path, corpus, embedder):
+    build_index(corpus, tmp_path / "idx", embedder=embedder)
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        open_index(tmp_path / "idx", model="another/model")
+
+
+def test_corrupt_index_is_detected_then_rebuilt(tmp_path, corpus, embedder):
+    build_index(corpus, tmp_path / "idx", embedder=embedder)
+    generation = current_generation(tmp_path / "idx")
+    (generation / "vectors.faiss").write_bytes(b"truncated")
+    with pytest.raises(CorruptIndexError, match="checksum"):
+        open_index(tmp_path / "idx")
+    report = build_index(corpus, tmp_path / "idx", embedder=embedder)
+    assert "unusable" in report.rebuild_reason
+    assert sources_in(open_index(tmp_path / "idx")) == {"notes.md", "rivers.txt"}
+
+
+def test_manifest_records_build_settings(tmp_path, corpus, embedder):
+    build_index(corpus, tmp_path / "idx", embedder=embedder)
+    manifest = json.loads((current_generation(tmp_path / "idx") / "manifest.json").read_text())
+    assert manifest["model"] == Embedder.name and manifest["dimension"] == 384
+    assert set(manifest["files"]) == {"notes.md", "rivers.txt"}
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+    assert set(manifest["checksums"]) == {"vectors.faiss", "chunks.jsonl", "documents.jsonl"}
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(CorruptIndexError, match="no index found"):
+        open_index(tmp_path / "nothing")

@@ -1,0 +1,106 @@
+import pytest
+
+from sources import LoaderError, iter_source_files, load, read_text
+
+
+def make_pdf(path, pages, title=None, password=None):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4, encrypt=password)
+    if title:
+        pdf.setTitle(title)
+    for text in pages:
+        pdf.drawString(72, 760, text)
+        pdf.showPage()
+    pdf.save()
+
+
+def make_docx(path, paragraphs, title=None):
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.save(str(path))
+
+
+def test_txt_text_is_exactly_what_open_reads(tmp_path):
+    path = tmp_path / "report-2025-06-02.txt"
+    path.write_bytes("\ufeffFirst line.\r\nSecond line with ünïcode.\r\n".encode("utf-8"))
+    document = load(path, tmp_path)
+    assert document.text == open(path, encoding="utf-8-sig").read()
+    assert document.source == "report-2025-06-02.txt"
+    assert document.date == "2025-06-02"
+    assert document.title == "Report"
+
+
+def test_markdown_title_from_heading(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Field notes\n\nSome text.\n")
+    assert load(path).title == "Field notes"
+
+
+def test_html_keeps_visible_text_and_title(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>Talks page</title><style>p{}</style></head><body>"
+                    "<h1>Heading</h1><p>First   paragraph.</p><script>var x = 1;</script><p>Second.</p></body></html>")
+    document = load(path)
+    assert document.title == "Talks page"
+    assert document.text.splitlines() == ["Heading", "First paragraph.", "Second."]
+    assert "var x" not in document.text
+
+
+def test_pdf_pages_and_offsets(tmp_path):
+    path = tmp_path / "two.pdf"
+    make_pdf(path, ["The first page mentions apples.", "The second page mentions pears."], title="Fruit")
+    document = load(path)
+    assert document.title == "Fruit"
+    offset = document.text.index("pears")
+    assert document.page_at(offset) == 2
+    assert document.page_at(document.text.index("apples")) == 1
+
+
+def test_docx_paragraphs(tmp_path):
+    path = tmp_path / "memo.docx"
+    make_docx(path, ["Memo about the talks.", "Second paragraph."], title="Memo")
+    document = load(path)
+    assert document.title == "Memo"
+    assert document.text == "Memo about the talks.\nSecond paragraph."
+    assert read_text(path) == document.text
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", "empty"),
+    ("spaces.txt", b"   \n\t ", "empty"),
+    ("binary.txt", b"\x00\x01\x02binary", "binary"),
+    ("latin1.txt", "café".encode("latin-1"), "UTF-8"),
+    ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "cannot parse"),
+    ("broken.docx", b"PK\x03\x04 not a zip", "cannot parse"),
+    ("table.csv", b"a,b", "unsupported"),
+])
+def test_bad_files_raise_one_clear_loader_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoaderError, match=message) as caught:
+        load(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_password_protected_pdf(tmp_path):
+    path = tmp_path / "secret.pdf"
+    make_pdf(path, ["Hidden text."], password="hunter2")
+    with pytest.raises(LoaderError, match="password"):
+        load(path)
+
+
+def test_folder_walk_skips_hidden_and_unsupported(tmp_path):
+    (tmp_path / "a.txt").write_text("A.")
+    (tmp_path / "b.csv").write_text("x")
+    (tmp_path / ".groundqa").mkdir()
+    (tmp_path / ".groundqa" / "c.txt").write_text("C.")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.md").write_text("D.")
+    assert [p.name for p in iter_source_files(tmp_path)] == ["a.txt", "d.md"]

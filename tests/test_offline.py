@@ -1,0 +1,40 @@
+"""Index and ask with every non-loopback connection blocked, in a fresh process (model load included)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+BLOCK_AND_RUN = r"""
+import socket, sys
+real_connect = socket.socket.connect
+attempts = []
+def guarded(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
+        return real_connect(self, address)
+    attempts.append(host)
+    raise OSError(f"blocked outbound connection to {host}")
+socket.socket.connect = guarded
+socket.create_connection = lambda address, *a, **k: guarded(socket.socket(), address)
+from ui.cli import main
+code = main(["index", sys.argv[1], "--index", sys.argv[2]])
+code = code or main(["ask", "Who headed the Ukrainian delegation?", "--index", sys.argv[2], "--json"])
+print("ATTEMPTS", attempts)
+sys.exit(code)
+"""
+
+
+def test_index_and_ask_with_no_network(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env["GROUNDQA_HOME"] = str(tmp_path / "home")
+    result = subprocess.run([sys.executable, "-c", BLOCK_AND_RUN, str(ROOT / "sources" / "corpus"),
+                             str(tmp_path / "idx")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    output, attempts = result.stdout.rsplit("ATTEMPTS", 1)
+    answer = json.loads(output[output.index("{"):])
+    assert "Rustem Umerov" in answer["text"] and answer["citations"]
+    assert attempts.strip() == "[]"

@@ -1,0 +1,75 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from index.files import current_generation
+from ui.cli import main
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert all(word in out for word in ("index", "ask", "chat", "eval"))
+
+
+def test_help_imports_no_heavy_modules():
+    code = "import sys; from ui.cli import main; main([]); print(sorted(m for m in ('torch', 'faiss', " \
+           "'sentence_transformers', 'gradio', 'llama_index') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_index_then_ask_json_and_pretty(tmp_path, corpus, embedder, capsys):
+    index_dir = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index", str(index_dir)]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "4,806 metres" in data["text"] and data["citations"][0]["source"] == "notes.md"
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Sources" in out and "[1] Mountain notes (notes.md" in out
+    assert main(["index", str(corpus), "--index", str(index_dir)]) == 0
+    assert "2 unchanged" in capsys.readouterr().out
+
+
+def test_partial_index_warns_and_exits_1(tmp_path, corpus, embedder, capsys):
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    assert main(["index", str(corpus), "--index", str(tmp_path / "idx")]) == 1
+    captured = capsys.readouterr()
+    assert "warning: skipped" in captured.err and "bad.txt" in captured.err
+    assert "2 added" in captured.out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ask", "  "], "question is empty"),
+    (["index", "/no/such/folder"], "does not exist"),
+    (["ask", "Who?", "--index", "/no/such/index"], "no index found"),
+    (["ask", "Who?", "--top-k", "0"], "top_k must be greater than 0"),
+])
+def test_errors_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_corrupt_index_is_one_line(tmp_path, corpus, embedder, capsys):
+    main(["index", str(corpus), "--index", str(tmp_path / "idx")])
+    (current_generation(tmp_path / "idx") / "chunks.jsonl").write_text("{")
+    capsys.readouterr()
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(tmp_path / "idx")]) == 2
+    assert "corrupt" in capsys.readouterr().err
+
+
+def test_empty_folder_is_an_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["index", str(tmp_path / "empty")]) == 2
+    assert "no .txt/.md/.html/.pdf/.docx files" in capsys.readouterr().err
+
+
+def test_chat_is_reserved(capsys):
+    assert main(["chat"]) == 2
