@@ -1,0 +1,28 @@
+"""README cannot drift: its commands are the ones CI runs, and its example output is real."""
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def fenced(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def test_ci_runs_the_readme_install_and_test_commands():
+    ci = (ROOT / ".ci" / "run").read_text()
+    install, tests = fenced("bash")[:2]
+    assert install.strip() in ci and tests.strip() in ci
+
+
+def test_python_api_example_prints_what_the_readme_shows(tmp_path):
+    code = fenced("python")[0]
+    shown = fenced("text")[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            cwd=ROOT, env={"GROUNDQA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown
