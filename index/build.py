@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sources import Document, LoaderError, iter_source_files, load
+from sources.loaders import relative_source
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
@@ -65,7 +66,7 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
                 report.skipped.append((str(path), f"cannot read file ({exc.strerror or exc})"))
                 continue
             digest = sha256_bytes(data)
-            source = path.resolve().relative_to(root).as_posix()
+            source = relative_source(path, root)
             previous = old_manifest.get("files", {}).get(source)
             if previous and previous["sha256"] == digest and source in old_documents:
                 files[source] = previous

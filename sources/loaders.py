@@ -14,6 +14,7 @@ Text normalisation (the text every citation offset points into):
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Callable
@@ -51,7 +52,7 @@ def load(path: str | Path, root: str | Path | None = None) -> Document:
         raise LoaderError(path, f"cannot parse {path.suffix} file ({type(exc).__name__}: {exc})") from None
     if not text.strip():
         raise LoaderError(path, "no text could be extracted (empty, or a scanned image?)")
-    source = path.name if root is None else Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    source = path.name if root is None else relative_source(path, root)
     return Document(
         source=source,
         title=title or _title_from_name(path),
@@ -59,6 +60,15 @@ def load(path: str | Path, root: str | Path | None = None) -> Document:
         date=date or _date_from_name(path),
         page_starts=tuple(page_starts),
     )
+
+
+def relative_source(path: Path, root: str | Path) -> str:
+    """`path` relative to `root` with forward slashes; symlinked files keep their own name."""
+    root = Path(root).resolve()
+    for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
+        if candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return Path(path).name
 
 
 def read_text(path: str | Path) -> str:

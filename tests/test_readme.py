@@ -26,3 +26,11 @@ def test_python_api_example_prints_what_the_readme_shows(tmp_path):
                             cwd=ROOT, env={"GROUNDQA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == shown
+
+
+def test_ask_output_in_readme_is_what_the_command_prints(embedder, capsys):
+    from ui.cli import main
+
+    question = re.search(r'groundqa ask "([^"]+)"', fenced("bash")[0]).group(1)
+    assert main(["ask", question]) == 0
+    assert capsys.readouterr().out == fenced("text")[0]

@@ -111,7 +111,7 @@ def _print_answer(reply) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     style = "yellow" if reply.refused else "bold"
     console.print(escape(reply.text), style=style)
     if reply.citations:

@@ -83,3 +83,14 @@ def test_manifest_records_build_settings(tmp_path, corpus, embedder):
 def test_missing_index_is_a_clear_error(tmp_path):
     with pytest.raises(CorruptIndexError, match="no index found"):
         open_index(tmp_path / "nothing")
+
+
+def test_symlinks_inside_and_outside_the_folder(tmp_path, corpus, embedder):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Lake Titicaca lies between Peru and Bolivia.")
+    (corpus / "linked.txt").symlink_to(outside)
+    (corpus / "loop").symlink_to(corpus, target_is_directory=True)
+    (corpus / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    report = build_index(corpus, tmp_path / "idx", embedder=embedder)
+    assert sorted(report.added) == ["linked.txt", "notes.md", "rivers.txt"]
+    assert [p.rsplit("/", 1)[-1] for p, _ in report.skipped] == ["dangling.txt"]
