@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from index import BuildReport, Embedder, Index, build_index, open_index, shared_embedder
@@ -16,7 +17,7 @@ from .config import Settings, groundqa_home
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
 from .types import Answer
-from .verify import verify_citations
+from .verify import verify_answer
 
 MAX_QUESTION_CHARS = 2000
 
@@ -89,7 +90,7 @@ class Assistant:
         question = _clean_question(question)
         settings = self.settings.override(top_k=top_k, mode=mode)
         index = self.index  # one snapshot for the whole answer, even if a rebuild lands meanwhile
-        history = [(str(q), str(a)) for q, a in (history or [])]
+        history = _clean_history(history)
         standalone = condense(question, history, self.embedder, _short_answer_of(history))
         query_vector = self.embedder.embed([standalone])[0]
         retriever = Retriever(index, self.embedder, settings.candidates, settings.rrf_k)
@@ -99,7 +100,7 @@ class Assistant:
             answer = self._generate(question, standalone, history, hits, index, reader, settings)
         else:
             answer = self._extract(question, standalone, hits, index, reader, query_vector, settings)
-        verify_citations(index, answer.citations)
+        verify_answer(index, answer.text, answer.citations, answer.refused)
         return answer
 
     def _extract(self, question, standalone, hits, index, reader, query_vector, settings) -> Answer:
@@ -122,7 +123,7 @@ class Assistant:
         if not kept:
             context = [s for s, _, _ in reader.candidates(hits)][:2]
             answer = self._refusal(question, standalone, index, context, 0.0, "llm")
-            return Answer(**{**answer.__dict__, "removed_sentences": removed})
+            return replace(answer, removed_sentences=removed)
         numbers: dict[tuple[str, int], int] = {}
         citations = []
         for _, support in kept:
@@ -149,6 +150,15 @@ def _clean_question(question) -> str:
     if not cleaned:
         raise GroundQAError("question is empty; ask something, e.g. groundqa ask \"Who led the talks?\"")
     return cleaned[:MAX_QUESTION_CHARS]
+
+
+def _clean_history(history) -> list[tuple[str, str]]:
+    turns = []
+    for turn in history or []:
+        if not isinstance(turn, (list, tuple)) or len(turn) != 2:
+            raise GroundQAError(f"history must be a list of (question, answer) pairs. Currently, one turn is {turn!r:.80}")
+        turns.append((str(turn[0] or ""), str(turn[1] or "")))
+    return turns
 
 
 def _short_answer_of(history: list[tuple[str, str]]) -> str | None:

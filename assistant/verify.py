@@ -3,9 +3,10 @@ and (for generated sentences) the quote supports the sentence."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from index import Index
+from index import Index, sentence_spans
 
 from .evidence import numbers_consistent, term_coverage
 from .types import Citation
@@ -24,6 +25,25 @@ def verify_citations(index: Index, citations: list[Citation]) -> list[Citation]:
             raise AssertionError(f"citation [{citation.number}] does not match {citation.source}"
                                  f"[{citation.start}:{citation.end}]")
     return citations
+
+
+def sentences_cited(text: str, citations: list[Citation], refused: bool) -> bool:
+    """Every sentence of an answer carries a [n] marker of a real citation; a refusal carries none."""
+    if refused:
+        return not re.search(r"\[\d+\]", text)
+    numbers = {c.number for c in citations if not c.context_only}
+    for start, end in sentence_spans(text):
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", text[start:end])}
+        if not markers or not markers <= numbers:
+            return False
+    return True
+
+
+def verify_answer(index: Index, text: str, citations: list[Citation], refused: bool) -> None:
+    """The engine's last step: raise rather than return an answer that breaks the invariants."""
+    verify_citations(index, citations)
+    if not sentences_cited(text, citations, refused):
+        raise AssertionError(f"an answer sentence lacks a citation: {text!r:.200}")
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 from pathlib import Path
 
 from assistant import Answer, Assistant
-from index.sentences import sentence_spans
+from assistant.verify import sentences_cited
 from sources import read_text
 
 from .cases import Case, load_cases
@@ -20,18 +19,6 @@ def citations_valid(answer: Answer, source_root: str | Path) -> bool:
     return all(read_text(Path(source_root) / c.source)[c.start:c.end] == c.quote for c in answer.citations)
 
 
-def sentences_cited(answer: Answer) -> bool:
-    """Every sentence of a non-refused answer carries at least one [n] marker of a real citation."""
-    if answer.refused:
-        return not re.search(r"\[\d+\]", answer.text)
-    numbers = {c.number for c in answer.citations}
-    for start, end in sentence_spans(answer.text):
-        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text[start:end])}
-        if not markers or not markers <= numbers:
-            return False
-    return True
-
-
 def score_case(case: Case, answer: Answer, source_root: str | Path, seconds: float) -> dict:
     short = answer.short_answer or ""
     row = {
@@ -39,7 +26,7 @@ def score_case(case: Case, answer: Answer, source_root: str | Path, seconds: flo
         "refusal_correct": answer.refused != case.answerable, "answer": answer.text, "short_answer": short,
         "gold": case.answers, "standalone_question": answer.standalone_question,
         "confidence": answer.confidence, "citation_valid": citations_valid(answer, source_root),
-        "sentences_cited": sentences_cited(answer), "seconds": round(seconds, 4),
+        "sentences_cited": sentences_cited(answer.text, answer.citations, answer.refused), "seconds": round(seconds, 4),
         "citations": [c.quote for c in answer.citations],
     }
     if case.answerable:
