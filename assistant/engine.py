@@ -80,9 +80,10 @@ class Assistant:
 
     # -- answering -------------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
-        index = self.index
-        top_k = top_k or self.settings.top_k
-        return Retriever(index, self.embedder, self.settings.candidates, self.settings.rrf_k).retrieve(question, top_k)
+        """The fused top-k chunks for a question (no condensing, no reading)."""
+        settings = self.settings.override(top_k=top_k)
+        retriever = Retriever(self.index, self.embedder, settings.candidates, settings.rrf_k)
+        return retriever.retrieve(_clean_question(question), settings.top_k)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
             top_k: int | None = None, mode: str | None = None) -> Answer:

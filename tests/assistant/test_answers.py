@@ -131,3 +131,11 @@ def test_default_answer_builds_the_bundled_index_on_first_use(groundqa_home):
     reply = assistant.answer("Who headed the Ukrainian delegation?")
     assert "Rustem Umerov" in reply.text and reply.citations
     assert list((groundqa_home / "indexes").iterdir())
+
+
+def test_retrieve_exposes_fused_top_k(bundled_assistant):
+    hits = bundled_assistant.retrieve("prisoner exchange all for all", top_k=2)
+    assert len(hits) == 2 and "all for all" in hits[0].chunk.text
+    assert hits[0].score >= hits[1].score and (hits[0].dense_rank or hits[0].bm25_rank)
+    with pytest.raises(ValueError, match="top_k must be greater than 0"):
+        bundled_assistant.retrieve("anything", top_k=0)
