@@ -47,7 +47,7 @@ def condense(question: str, history: list[tuple[str, str]] | None, embedder: Emb
 
 
 def _possessive(name: str, pronoun: str) -> str:
-    return f"{name}'s" if pronoun.lower() in ("his", "her", "hers", "its", "their", "theirs") else name
+    return f"{name}'s" if pronoun.lower() in ("his", "her", "hers") else name
 
 
 def _drop_replaced(carried: list[str], current: list[str], embedder: Embedder) -> list[str]:

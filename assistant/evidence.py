@@ -8,33 +8,37 @@ from index.bm25 import BM25
 from index.text import terms
 
 _NUMBER = re.compile(r"\d[\d,.]*")
-
-
-PROPER_NOUN_WEIGHT = 3.0
-_PROPER = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+")
+NAME_WEIGHT = 3.0
+PREFIX_LENGTH = 5
 
 
 def term_coverage(claim: str, passage: str, bm25: BM25) -> float:
     """IDF-weighted share of the claim's content terms found in the passage.
 
     Prefix matches (first five letters) count 0.7; names (capitalised words inside the claim)
-    weigh PROPER_NOUN_WEIGHT times more, because a passage about another entity answers nothing.
+    weigh NAME_WEIGHT times more, because a passage about another entity answers nothing.
     """
     claim_terms = set(terms(claim))
-    proper = set(terms(" ".join(_PROPER.findall(claim.strip()))))
     if not claim_terms:
         return 0.0
-    passage_terms = set(terms(passage))
-    prefixes = {t[:5] for t in passage_terms if len(t) >= 5}
+    names = _names(claim)
+    passage_terms, prefixes = _vocabulary(passage)
     found = total = 0.0
     for term in claim_terms:
-        weight = bm25.idf_of(term) * (PROPER_NOUN_WEIGHT if term in proper else 1.0)
+        weight = bm25.idf_of(term) * (NAME_WEIGHT if term in names else 1.0)
         total += weight
         if term in passage_terms:
             found += weight
-        elif len(term) >= 5 and term[:5] in prefixes:
+        elif _prefix_match(term, prefixes):
             found += 0.7 * weight
     return found / total if total else 0.0
+
+
+def missing_names(claim: str, passage: str) -> set[str]:
+    """Names (capitalised words inside the claim) that the passage never mentions."""
+    passage_terms, prefixes = _vocabulary(passage)
+    return {n for n in _names(claim) if n not in passage_terms and not _prefix_match(n, prefixes)}
 
 
 def numbers_consistent(claim: str, passage: str) -> bool:
@@ -43,9 +47,14 @@ def numbers_consistent(claim: str, passage: str) -> bool:
     return all(n.replace(",", "").rstrip(".") in present for n in _NUMBER.findall(claim))
 
 
-def missing_names(claim: str, passage: str) -> set[str]:
-    """Names (capitalised words inside the claim) that the passage never mentions."""
-    names = set(terms(" ".join(_PROPER.findall(claim.strip()))))
+def _names(claim: str) -> set[str]:
+    return set(terms(" ".join(_NAME.findall(claim.strip()))))
+
+
+def _vocabulary(passage: str) -> tuple[set[str], set[str]]:
     passage_terms = set(terms(passage))
-    prefixes = {t[:5] for t in passage_terms if len(t) >= 5}
-    return {n for n in names if n not in passage_terms and not (len(n) >= 5 and n[:5] in prefixes)}
+    return passage_terms, {t[:PREFIX_LENGTH] for t in passage_terms if len(t) >= PREFIX_LENGTH}
+
+
+def _prefix_match(term: str, prefixes: set[str]) -> bool:
+    return len(term) >= PREFIX_LENGTH and term[:PREFIX_LENGTH] in prefixes
