@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sources import Document, LoaderError, iter_source_files, load
-from sources.loaders import relative_source
+from sources import Document, LoaderError, iter_source_files, load, relative_source
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
@@ -75,7 +74,7 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
                 report.unchanged.append(source)
                 continue
             try:
-                document = load(path, root)
+                document = load(path, root, data)
             except LoaderError as exc:
                 report.skipped.append((str(path), exc.reason))
                 continue

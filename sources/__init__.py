@@ -4,7 +4,7 @@ from . import offline  # noqa: F401  (sets HF_HUB_OFFLINE before anything else)
 from .document import Document
 from .errors import GroundQAError, LoaderError
 from .folder import BUNDLED_CORPUS, iter_source_files
-from .loaders import SUPPORTED_SUFFIXES, load, read_text
+from .loaders import SUPPORTED_SUFFIXES, load, read_text, relative_source
 
 __all__ = ["BUNDLED_CORPUS", "Document", "GroundQAError", "LoaderError", "SUPPORTED_SUFFIXES",
-           "iter_source_files", "load", "read_text"]
+           "iter_source_files", "load", "read_text", "relative_source"]

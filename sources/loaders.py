@@ -26,8 +26,10 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".doc
 _DATE = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?!\d)")
 
 
-def load(path: str | Path, root: str | Path | None = None) -> Document:
+def load(path: str | Path, root: str | Path | None = None, data: bytes | None = None) -> Document:
     """Load one file; `source` is its path relative to `root` (or its name).
+
+    Pass `data` when the bytes were already read (the indexer hashes them first).
 
     >>> doc = load("sources/corpus/istanbul-talks-2025-06.txt")
     >>> doc.title, doc.date
@@ -39,7 +41,7 @@ def load(path: str | Path, root: str | Path | None = None) -> Document:
         raise LoaderError(path, f"unsupported file type {path.suffix or '(none)'!r}; "
                                 f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         raise LoaderError(path, f"cannot read file ({exc.strerror or exc})") from None
     if not data.strip():
