@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import Index, sentence_spans
+from index import Embedder, Index, sentence_spans
+from index.text import words
 
 from .evidence import numbers_consistent, term_coverage
 from .types import Citation
@@ -64,3 +65,47 @@ def judge_support(claim: str, passage: str, index: Index, cosine: float, thresho
     numbers_ok = numbers_consistent(claim, passage)
     score = 0.6 * coverage + 0.4 * max(cosine, 0.0)
     return Judgement(numbers_ok and score >= threshold, round(score, 4), round(coverage, 4), numbers_ok)
+
+
+class GroundingJudge:
+    """The judge used by LLM grounding and by the eval suite: `judge_support` with the cosine
+    computed by the bundled embedding model (vectors cached per text).
+
+    >>> judge = GroundingJudge(bot.index, bot.embedder)          # doctest: +SKIP
+    >>> judge.judge("Medinsky led the Russian delegation", [quote]).supported
+    True
+    """
+
+    name = "lexical-entailment"
+    description = ("lexical entailment: 0.6 x IDF-weighted term coverage + 0.4 x all-MiniLM-L6-v2 cosine, "
+                   "supported when >= threshold and every number in the claim appears in the passages")
+
+    def __init__(self, index: Index, embedder: Embedder, threshold: float = 0.6):
+        self.index, self.embedder, self.threshold = index, embedder, threshold
+        self._vectors: dict[str, object] = {}
+
+    def prepare(self, texts: list[str]) -> None:
+        """Embed many texts in one batch ahead of `judge` calls."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.embed(missing)))
+
+    def judge(self, claim: str, passages: list[str]) -> Judgement:
+        passage = " ".join(passages)
+        if not passages or not passage.strip():
+            return Judgement(False, 0.0, 0.0, True)
+        self.prepare([claim, passage])
+        cosine = float(self._vectors[claim] @ self._vectors[passage])
+        return judge_support(claim, passage, self.index, cosine, self.threshold)
+
+    def judge_answer(self, question: str, answer: str, passages: list[str]) -> Judgement:
+        """Judge what an answer adds beyond its question: words already in the question are given,
+        so "First for Women was started first" is judged on "was started", not on the magazine."""
+        return self.judge(answer_claim(question, answer), passages)
+
+
+def answer_claim(question: str, answer: str) -> str:
+    """The answer's words that the question does not already contain (the whole answer if none)."""
+    given = set(words(question))
+    novel = [token for token in answer.split() if not set(words(token)) <= given]
+    return " ".join(novel) or answer

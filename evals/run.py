@@ -1,84 +1,180 @@
-"""Run an eval set through the assistant and score answers, refusals and citations."""
+"""Run eval sets through the assistant and score retrieval, answers, refusals and grounding."""
 
 from __future__ import annotations
 
-import statistics
+import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant import Answer, Assistant
-from assistant.verify import sentences_cited
-from sources import read_text
+from assistant import Answer, Assistant, Citation
+from assistant.verify import GroundingJudge, sentences_cited
+from index import Index
+from sources import GroundQAError, read_text
 
-from .cases import Case, load_cases
-from .metrics import contains_gold, exact_match, token_f1
+from .cases import BUNDLED_SETS, Case, load_cases
+from .grounding import citation_grounding
+from .metrics import contains_gold, exact_match, normalize, retrieval_scores, token_f1
+from .summary import summarize
+
+RETRIEVAL_DEPTH = 10
 
 
-def citations_valid(answer: Answer, source_root: str | Path) -> bool:
-    """Every citation's quote is the source file's normalised text at its offsets."""
-    return all(read_text(Path(source_root) / c.source)[c.start:c.end] == c.quote for c in answer.citations)
+@dataclass
+class EvalResult:
+    """Per-case rows, the aggregate summary (overall and per set) and what was skipped."""
+
+    rows: list[dict]
+    summary: dict
+    by_set: dict[str, dict]
+    problems: list[str] = field(default_factory=list)
+    judge: str = GroundingJudge.description
+    title: str = "groundqa evaluation"
+    extra: dict = field(default_factory=dict)
+
+    def failures(self) -> list[dict]:
+        return [row for row in self.rows if row["failures"]]
 
 
-def score_case(case: Case, answer: Answer, source_root: str | Path, seconds: float) -> dict:
-    short = answer.short_answer or ""
+def run_eval(sets: str | Path | list[str | Path] | None = None, assistant: Assistant | None = None, *,
+             report_dir: str | Path | None = None, show_progress: bool = False) -> EvalResult:
+    """Run one or more JSONL eval sets (default: the bundled ones) and optionally write a report.
+
+    >>> from evals import run_eval
+    >>> result = run_eval("evals/sets/istanbul.jsonl", report_dir="eval-report")  # doctest: +SKIP
+    >>> result.summary["answer.contains"]["value"]                               # doctest: +SKIP
+    1.0
+    """
+    if sets is None:
+        sets = sorted(BUNDLED_SETS.glob("*.jsonl"))
+    sets = [sets] if isinstance(sets, (str, Path)) else list(sets)
+    cases, problems = [], []
+    for set_path in sets:
+        loaded, skipped = load_cases(set_path)
+        cases += loaded
+        problems += skipped
+    result = evaluate(cases, assistant or Assistant(), show_progress=show_progress, problems=problems,
+                      title=f"groundqa evaluation: {', '.join(Path(s).name for s in sets)}")
+    if report_dir is not None:
+        from .report import write_report
+
+        write_report(result, report_dir)
+    return result
+
+
+def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = False,
+             problems: list[str] | None = None, title: str = "groundqa evaluation") -> EvalResult:
+    """Ask every case, score it, and aggregate with bootstrap confidence intervals."""
+    from tqdm import tqdm
+
+    assistant.warm_up()
+    index = assistant.index
+    judge = GroundingJudge(index, assistant.embedder, assistant.settings.support_threshold)
+    relevance = Relevance(index)
+    sources = SourceTexts(index.source_root)
+    rows = []
+    for case in tqdm(cases, desc="eval", unit="q", disable=not show_progress):
+        started = time.perf_counter()
+        answer = assistant.ask(case.question, case.history)
+        seconds = time.perf_counter() - started
+        hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH)
+        ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
+        rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevance.total(case)))
+    by_set = {name: summarize([r for r in rows if r["set"] == name]) for name in dict.fromkeys(r["set"] for r in rows)}
+    return EvalResult(rows, summarize(rows), by_set, problems or [], title=title)
+
+
+def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: "SourceTexts",
+               ranked: list[bool] | None = None, relevant_total: int = 0) -> dict:
+    """One results.jsonl row: the case, the answer, and every per-case metric (None = not applicable)."""
+    answered = not answer.refused
     row = {
-        "id": case.id, "question": case.question, "answerable": case.answerable, "refused": answer.refused,
-        "refusal_correct": answer.refused != case.answerable, "answer": answer.text, "short_answer": short,
-        "gold": case.answers, "standalone_question": answer.standalone_question,
-        "confidence": answer.confidence, "citation_valid": citations_valid(answer, source_root),
-        "sentences_cited": sentences_cited(answer.text, answer.citations, answer.refused), "seconds": round(seconds, 4),
-        "citations": [c.quote for c in answer.citations],
+        "id": case.id, "set": case.set, "question": case.question, "history": case.history,
+        "answerable": case.answerable, "gold": case.answers, "refused": answer.refused,
+        "answer": answer.text, "short_answer": answer.short_answer,
+        "standalone_question": answer.standalone_question, "confidence": answer.confidence,
+        "seconds": round(seconds, 4),
+        "citations": [{"number": c.number, "source": c.source, "quote": c.quote, "start": c.start, "end": c.end,
+                       "page": c.page, "context_only": c.context_only, "valid": sources.holds(c)}
+                      for c in answer.citations],
+        "refusal_correct": float(answer.refused != case.answerable),
+        "refusal_precision": float(not case.answerable) if answer.refused else None,
+        "refusal_recall": float(answer.refused) if not case.answerable else None,
+        "sentences_cited": float(sentences_cited(answer.text, answer.citations, answer.refused)),
     }
-    if case.answerable:
-        answered = not answer.refused
-        row["correct"] = answered and bool(contains_gold(answer.text, case.answers))
-        row["short_correct"] = answered and bool(contains_gold(short, case.answers))
-        row["exact_match"] = exact_match(short, case.answers) if answered else 0.0
-        row["f1"] = token_f1(short or answer.text, case.answers) if answered else 0.0
-        if case.support:
-            row["support_cited"] = any(case.support in c.quote or c.quote in case.support
-                                       for c in answer.citations if not c.context_only)
+    row["span_validity"] = (sum(c["valid"] for c in row["citations"]) / len(row["citations"])
+                            if row["citations"] else None)
+    prediction = (answer.short_answer or _without_markers(answer.text)) if answered else ""
+    for name, metric in (("exact_match", exact_match), ("f1", token_f1)):
+        row[name] = metric(prediction, case.answers) if case.answerable else None
+    row["contains"] = (contains_gold(answer.text, case.answers) if answered else 0.0) if case.answerable else None
+    grounding = citation_grounding(answer, judge)
+    row["citation_recall"], row["citation_precision"] = grounding["citation_recall"], grounding["citation_precision"]
+    row["grounding"] = grounding["sentences"]
+    scores = retrieval_scores(ranked, relevant_total) if case.answerable and ranked is not None and relevant_total else {}
+    for key in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "first_relevant_rank"):
+        row[key] = scores.get(key)
+    row["failures"] = _failures(row)
     return row
 
 
-def run_eval(set_path: str | Path, assistant: Assistant | None = None) -> tuple[list[dict], dict]:
-    """(per-case rows, summary) for one eval set.
+class Relevance:
+    """A chunk is relevant to a case when it contains the case's `support` quote (SQuAD-normalised);
+    without a quote, when it comes from the case's `source` document."""
 
-    >>> rows, summary = run_eval("evals/sets/istanbul.jsonl")   # doctest: +SKIP
-    """
-    assistant = assistant or Assistant()
-    cases, problems = load_cases(set_path)
-    assistant.warm_up()
-    source_root = assistant.index.source_root
-    rows = []
-    for case in cases:
-        started = time.perf_counter()
-        answer = assistant.ask(case.question, case.history)
-        rows.append(score_case(case, answer, source_root, time.perf_counter() - started))
-    return rows, summarize(rows, problems)
+    def __init__(self, index: Index):
+        self.chunks = index.chunks
+        self._normalized: dict[str, str] = {}
+        self._per_source: dict[str, int] = {}
+        for chunk in self.chunks:
+            self._per_source[chunk.source] = self._per_source.get(chunk.source, 0) + 1
+
+    def is_relevant(self, case: Case, chunk) -> bool:
+        if case.support:
+            if chunk.id not in self._normalized:
+                self._normalized[chunk.id] = f" {normalize(chunk.text)} "
+            return f" {normalize(case.support)} " in self._normalized[chunk.id]
+        return case.source is not None and chunk.source == case.source
+
+    def total(self, case: Case) -> int:
+        if case.support:
+            return sum(self.is_relevant(case, chunk) for chunk in self.chunks)
+        return self._per_source.get(case.source, 0) if case.source else 0
 
 
-def summarize(rows: list[dict], problems: list[str] | None = None) -> dict:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    seconds = sorted(r["seconds"] for r in rows)
+class SourceTexts:
+    """Source files read from disk (once each) to check that quotes equal the text at their offsets."""
 
-    def share(items, key):
-        return round(sum(bool(r.get(key)) for r in items) / len(items), 4) if items else None
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._texts: dict[str, str | None] = {}
 
-    return {
-        "cases": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
-        "answer_accuracy": share(answerable, "correct"),
-        "short_answer_accuracy": share(answerable, "short_correct"),
-        "exact_match": round(statistics.fmean(r["exact_match"] for r in answerable), 4) if answerable else None,
-        "f1": round(statistics.fmean(r["f1"] for r in answerable), 4) if answerable else None,
-        "refusal_accuracy": share(rows, "refusal_correct"),
-        "refused_unanswerable": share(unanswerable, "refused"),
-        "answered_answerable": round(1 - share(answerable, "refused"), 4) if answerable else None,
-        "support_cited": share([r for r in answerable if "support_cited" in r], "support_cited"),
-        "citation_validity": share(rows, "citation_valid"),
-        "sentences_cited": share(rows, "sentences_cited"),
-        "latency_p50_s": round(statistics.median(seconds), 4) if seconds else None,
-        "latency_p95_s": round(seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 4) if seconds else None,
-        "malformed_lines": problems or [],
-    }
+    def holds(self, citation: Citation) -> bool:
+        if citation.source not in self._texts:
+            try:
+                self._texts[citation.source] = read_text(self.root / citation.source)
+            except (OSError, GroundQAError):  # a vanished or unreadable file cannot vouch for the quote
+                self._texts[citation.source] = None
+        text = self._texts[citation.source]
+        return text is not None and text[citation.start:citation.end] == citation.quote
+
+
+def _without_markers(text: str) -> str:
+    return " ".join(re.sub(r"\[\d+\]", "", text).split())
+
+
+def _failures(row: dict) -> list[str]:
+    reasons = []
+    if row["answerable"] and row["refused"]:
+        reasons.append("refused an answerable question")
+    elif row["answerable"] and not row["contains"]:
+        reasons.append("gold answer not in the answer")
+    if not row["answerable"] and not row["refused"]:
+        reasons.append("answered an unanswerable question")
+    if row["citation_recall"] is not None and row["citation_recall"] < 1:
+        reasons.append("an answer sentence is not supported by its citations")
+    if row["span_validity"] is not None and row["span_validity"] < 1:
+        reasons.append("a citation does not match the source text at its offsets")
+    if not row["sentences_cited"]:
+        reasons.append("an answer sentence carries no citation")
+    return reasons

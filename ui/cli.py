@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 EXAMPLE_QUESTION = "Who led the Russian delegation in Istanbul?"
+_METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10", "answer.exact_match", "answer.f1",
+                 "answer.contains", "refusal.precision/recall/f1/accuracy", "grounding.citation_recall",
+                 "grounding.citation_precision", "citations.span_validity", "citations.sentences_cited",
+                 "latency.p50_s", "latency.p95_s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat window in the browser (coming with the UI)")
     chat.set_defaults(run=_chat)
 
-    evaluate = commands.add_parser("eval", help="run eval sets and print answer/refusal/citation metrics")
-    evaluate.add_argument("sets", nargs="*", help="JSONL eval sets (default: the bundled set)")
+    evaluate = commands.add_parser("eval", help="run eval sets or a benchmark; write a report; gate on metrics",
+                                   description="Score retrieval, answers, refusals and grounding with bootstrap "
+                                               "95%% CIs. Metrics: " + ", ".join(_METRIC_NAMES))
+    evaluate.add_argument("sets", nargs="*", help="JSONL eval sets (default: the bundled sets)")
+    evaluate.add_argument("--report", metavar="DIR", help="write report.md, report.html, plots, results.jsonl, "
+                          "summary.json into DIR")
+    evaluate.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+                          help="exit 1 when METRIC falls below VALUE (latency.*: rises above); repeatable")
+    evaluate.add_argument("--sources", help="folder the eval sets ask about (default: bundled corpus)")
+    evaluate.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+    evaluate.add_argument("--benchmark", choices=["halueval"], help="run an external benchmark instead of sets")
+    evaluate.add_argument("--split", choices=["dev", "test"], default="test", help="benchmark split (default test)")
+    evaluate.add_argument("--limit", type=int, help="benchmark: only the first N questions of the split")
+    evaluate.add_argument("--data", help="benchmark data file (default: the vendored copy)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate.set_defaults(run=_eval)
     return parser
@@ -132,21 +149,64 @@ def _chat(args) -> int:
 
 
 def _eval(args) -> int:
-    from evals import BUNDLED_SETS, run_eval
+    from evals.summary import failing_thresholds, parse_thresholds
 
-    sets = args.sets or sorted(str(p) for p in BUNDLED_SETS.glob("*.jsonl"))
-    for set_path in sets:
-        rows, summary = run_eval(set_path)
-        for problem in summary["malformed_lines"]:
-            print(f"warning: skipped malformed line {problem}", file=sys.stderr)
-        if args.json:
-            print(json.dumps({"set": set_path, **summary}, indent=2))
-        else:
-            print(f"{set_path}: {len(rows)} cases")
-            for key, value in summary.items():
-                if key != "malformed_lines":
-                    print(f"  {key:24} {value}")
-    return 0
+    thresholds = parse_thresholds(args.fail_under)  # a typo fails before the run, not after
+    if args.limit is not None and args.limit < 1:
+        raise ValueError(f"--limit must be at least 1. Currently, it is {args.limit}")
+    progress = sys.stderr.isatty()
+    if args.benchmark:
+        if args.sets or args.sources or args.index_dir:
+            raise ValueError("--benchmark runs on its own corpus; drop the eval sets, --sources and --index")
+        from evals.halueval import DATA, run_halueval
+
+        result = run_halueval(args.split, args.limit, args.data or DATA, report_dir=args.report,
+                              show_progress=progress)
+    else:
+        from evals import run_eval
+
+        missing = [s for s in args.sets if not os.path.isfile(s)]
+        if missing:
+            raise ValueError(f"eval set not found: {', '.join(missing)}")
+        result = run_eval(args.sets or None, _assistant(args), report_dir=args.report, show_progress=progress)
+    for problem in result.problems:
+        print(f"warning: skipped malformed line {problem}", file=sys.stderr)
+    if not result.rows:
+        raise ValueError("no valid eval cases to run")
+    if args.json:
+        print(json.dumps({"title": result.title, "summary": result.summary, **result.extra}, indent=2))
+    else:
+        _print_summary(result, args.report)
+    failures = failing_thresholds(result.summary, thresholds)
+    for failure in failures:
+        print(f"groundqa: FAIL {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _print_summary(result, report_dir) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.report import summary_table
+
+    table = Table(title=result.title, title_justify="left")
+    for column in ("metric", "value", "95% CI", "n"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for row in summary_table(result.summary):
+        table.add_row(*row[:4])
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"{result.summary['cases']} cases in {result.summary['total_s']} s; "
+                  f"{len(result.failures())} with failures. Judge: {result.judge}.")
+    calibration = result.extra.get("judge_calibration")
+    if calibration:
+        for label, block in (("all pairs", calibration), ("length-matched", calibration["length_matched"])):
+            accuracy = block["accuracy"]
+            console.print(f"judge on HaluEval pairs ({label}, {block['pairs']}): accuracy {accuracy['value']} "
+                          f"(95% CI {accuracy['low']}–{accuracy['high']}), unsupported precision "
+                          f"{block['unsupported_precision']}, recall {block['unsupported_recall']}")
+    if report_dir:
+        console.print(f"report: {report_dir}/report.html")
 
 
 if __name__ == "__main__":
