@@ -28,6 +28,14 @@ def verify_citations(index: Index, citations: list[Citation]) -> list[Citation]:
     return citations
 
 
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def bare_claim(sentence: str) -> str:
+    """A sentence without its [n] markers: "Medinsky led it [1]." -> "Medinsky led it." """
+    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub("", sentence).split()))
+
+
 def sentences_cited(text: str, citations: list[Citation], refused: bool) -> bool:
     """Every sentence of an answer carries a [n] marker of a real citation; a refusal carries none."""
     if refused:

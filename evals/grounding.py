@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from assistant import Answer
-from assistant.verify import GroundingJudge
+from assistant.verify import GroundingJudge, bare_claim
 from index import sentence_spans
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -32,7 +32,7 @@ def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
     sentences = []
     for start, end in sentence_spans(answer.text):
         raw = answer.text[start:end]
-        claim = " ".join(_MARKER.sub("", raw).split())
+        claim = bare_claim(raw)
         if not re.search(r"\w", claim):
             continue
         numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(raw)))

@@ -74,6 +74,9 @@ def run_halueval(split: str = "test", limit: int | None = None, data: str | Path
     """
     records = load_records(data)
     selected = split_records(records, split)[: limit if limit else None]
+    if not selected:
+        raise ValueError(f"the {split} split of {data} is empty: the file has {len(records)} records and the "
+                         f"test split starts at record {DEV_RECORDS + 1:,}")
     digest = hashlib.sha256(Path(data).read_bytes()).hexdigest()[:10]
     home = groundqa_home() / "benchmarks" / f"halueval-{digest}"
     names = write_corpus(records, home / "docs")

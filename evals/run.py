@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant import Answer, Assistant, Citation
-from assistant.verify import GroundingJudge, sentences_cited
+from assistant.verify import GroundingJudge, bare_claim, sentences_cited
 from index import Index
 from sources import GroundQAError, read_text
 
@@ -104,7 +103,7 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge
     }
     row["span_validity"] = (sum(c["valid"] for c in row["citations"]) / len(row["citations"])
                             if row["citations"] else None)
-    prediction = (answer.short_answer or _without_markers(answer.text)) if answered else ""
+    prediction = (answer.short_answer or bare_claim(answer.text)) if answered else ""
     for name, metric in (("exact_match", exact_match), ("f1", token_f1)):
         row[name] = metric(prediction, case.answers) if case.answerable else None
     row["contains"] = (contains_gold(answer.text, case.answers) if answered else 0.0) if case.answerable else None
@@ -157,10 +156,6 @@ class SourceTexts:
                 self._texts[citation.source] = None
         text = self._texts[citation.source]
         return text is not None and text[citation.start:citation.end] == citation.quote
-
-
-def _without_markers(text: str) -> str:
-    return " ".join(re.sub(r"\[\d+\]", "", text).split())
 
 
 def _failures(row: dict) -> list[str]:

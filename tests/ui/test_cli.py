@@ -73,3 +73,44 @@ def test_empty_folder_is_an_error(tmp_path, capsys):
 
 def test_chat_is_reserved(capsys):
     assert main(["chat"]) == 2
+
+
+def _small_set(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text(
+        '{"id": "a", "question": "Who led the Russian delegation in Istanbul?", "answers": ["Medinsky"], '
+        '"answerable": true}\n'
+        '{"id": "b", "question": "Who headed the Ukrainian delegation?", "answers": ["Kuleba"], "answerable": true}\n'
+        '{"id": "c", "question": "Q?", "answers": ["x"], "answerable": false}\n', encoding="utf-8")
+    return path
+
+
+def test_eval_fail_under_gates_the_exit_code(tmp_path, embedder, capsys):
+    path = _small_set(tmp_path)
+    assert main(["eval", str(path), "--fail-under", "answer.contains=0.5", "--report", str(tmp_path / "r")]) == 0
+    captured = capsys.readouterr()
+    assert "answer.contains" in captured.out and "0.500" in captured.out
+    assert "set.jsonl:3: an answerable case needs gold" in captured.err  # malformed line named, run goes on
+    assert (tmp_path / "r" / "report.html").exists()
+    assert main(["eval", str(path), "--fail-under", "answer.contains=0.6", "--fail-under", "answer.f1=0"]) == 1
+    err = capsys.readouterr().err
+    assert "groundqa: FAIL answer.contains = 0.5 is under 0.6" in err and "answer.f1" not in err
+
+
+def test_eval_json_summary(tmp_path, embedder, capsys):
+    assert main(["eval", str(_small_set(tmp_path)), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["cases"] == 2 and summary["answer.contains"]["value"] == 0.5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["eval", "--fail-under", "answer.acc=0.9"], "unknown metric 'answer.acc'"),
+    (["eval", "--fail-under", "answer.f1"], "takes metric=value"),
+    (["eval", "missing.jsonl"], "eval set not found: missing.jsonl"),
+    (["eval", "--benchmark", "halueval", "--limit", "0"], "--limit must be at least 1"),
+    (["eval", "--benchmark", "halueval", "--data", "/no/such.jsonl.gz"], "HaluEval data not found"),
+])
+def test_eval_errors_are_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
