@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from index.bm25 import BM25
-from index.text import terms
+from index.text import stem, terms
 
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+")
@@ -53,6 +53,7 @@ def _names(claim: str) -> set[str]:
 
 def _vocabulary(passage: str) -> tuple[set[str], set[str]]:
     passage_terms = set(terms(passage))
+    passage_terms |= {stem(part) for term in passage_terms if "-" in term for part in term.split("-")}  # DE-155 -> 155
     return passage_terms, {t[:PREFIX_LENGTH] for t in passage_terms if len(t) >= PREFIX_LENGTH}
 
 

@@ -34,7 +34,7 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b|\b(?:{_NUMBER_WORDS})\b",
                      re.IGNORECASE)
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
-_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
+_NAME = re.compile(rf"(?<![\w’'-]){_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
 _PLACE_NOUN = re.compile(r"\s+(?:regions?|city|cities|province|oblast|district|republic|area)\b")
 _FILLER = re.compile(r"(?:The|A|An|However|While|Despite|Although|Amidst|In|On|At|Both|This|These|That|After"
                      r"|Before|During|When|As|But|And|Of|of|the|and)(?:\s+|$)")

@@ -85,20 +85,22 @@ def _small_set(tmp_path):
     return path
 
 
-def test_eval_fail_under_gates_the_exit_code(tmp_path, embedder, capsys):
-    path = _small_set(tmp_path)
-    assert main(["eval", str(path), "--fail-under", "answer.contains=0.5", "--report", str(tmp_path / "r")]) == 0
+def test_eval_fail_under_gates_the_exit_code(tmp_path, bundled_assistant, capsys):
+    path, index = _small_set(tmp_path), str(bundled_assistant.index_dir)
+    assert main(["eval", str(path), "--index", index, "--fail-under", "answer.contains=0.5",
+                 "--report", str(tmp_path / "r")]) == 0
     captured = capsys.readouterr()
     assert "answer.contains" in captured.out and "0.500" in captured.out
     assert "set.jsonl:3: an answerable case needs gold" in captured.err  # malformed line named, run goes on
     assert (tmp_path / "r" / "report.html").exists()
-    assert main(["eval", str(path), "--fail-under", "answer.contains=0.6", "--fail-under", "answer.f1=0"]) == 1
+    assert main(["eval", str(path), "--index", index, "--fail-under", "answer.contains=0.6",
+                 "--fail-under", "answer.f1=0"]) == 1
     err = capsys.readouterr().err
     assert "groundqa: FAIL answer.contains = 0.5 is under 0.6" in err and "answer.f1" not in err
 
 
 def test_eval_json_summary(tmp_path, embedder, capsys):
-    assert main(["eval", str(_small_set(tmp_path)), "--json"]) == 0
+    assert main(["eval", str(_small_set(tmp_path)), "--json"]) == 0  # default index: built on first use
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["cases"] == 2 and summary["answer.contains"]["value"] == 0.5
 
