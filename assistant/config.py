@@ -27,7 +27,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str = "not-needed"
     llm_timeout: float = 60.0
-    support_threshold: float = 0.6  # grounding judge: minimum support for an LLM sentence
+    support_threshold: float = 0.9  # grounding judge: minimum support (chosen on HaluEval dev)
 
     def __post_init__(self):
         if self.top_k < 1:

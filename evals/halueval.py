@@ -28,7 +28,7 @@ from .summary import mean_with_ci
 DATA = Path(__file__).parent / "data" / "halueval" / "qa_data.jsonl.gz"
 DEV_RECORDS = 8000
 SPLITS = ("dev", "test")
-SWEEP = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
+SWEEP = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 _PARAGRAPH_JOIN = re.compile(r"(?<=[a-z0-9)\]\"'%]\.)(?=[A-Z])")  # "...period.Next paragraph"
 
 

@@ -27,7 +27,7 @@ class EvalResult:
     summary: dict
     by_set: dict[str, dict]
     problems: list[str] = field(default_factory=list)
-    judge: str = GroundingJudge.description
+    judge: str = ""
     title: str = "groundqa evaluation"
     extra: dict = field(default_factory=dict)
 
@@ -80,7 +80,7 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
         ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
         rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevance.total(case)))
     by_set = {name: summarize([r for r in rows if r["set"] == name]) for name in dict.fromkeys(r["set"] for r in rows)}
-    return EvalResult(rows, summarize(rows), by_set, problems or [], title=title)
+    return EvalResult(rows, summarize(rows), by_set, problems or [], judge.description, title)
 
 
 def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: "SourceTexts",

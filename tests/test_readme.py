@@ -17,6 +17,8 @@ def test_ci_runs_the_readme_install_and_test_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     install, tests = fenced("bash")[:2]
     assert install.strip() in ci and tests.strip() in ci
+    gate = [block for block in fenced("bash") if "--fail-under" in block]
+    assert gate and gate[0].strip() in ci
 
 
 def test_python_api_example_prints_what_the_readme_shows(tmp_path):

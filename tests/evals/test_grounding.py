@@ -36,6 +36,12 @@ def test_sentence_citing_the_wrong_passage_is_not_recalled(judge):
     assert scores["citation_recall"] == 0.0 and scores["citation_precision"] == 0.0
 
 
+def test_swapped_entity_is_not_supported(judge):
+    # the pre-tuning judge (0.6 coverage + 0.4 cosine >= 0.6) accepted this false sentence
+    scores = citation_grounding(_answer("Medinsky led the Ukrainian delegation [1].", MEDINSKY), judge)
+    assert scores["citation_recall"] == 0.0
+
+
 def test_changed_number_is_not_supported(judge):
     scores = citation_grounding(_answer("Russia agreed to transfer 9,000 bodies of officers [1].", BODIES), judge)
     assert scores["citation_recall"] == 0.0
