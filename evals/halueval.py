@@ -28,6 +28,7 @@ from .summary import mean_with_ci
 DATA = Path(__file__).parent / "data" / "halueval" / "qa_data.jsonl.gz"
 DEV_RECORDS = 8000
 SPLITS = ("dev", "test")
+FIELDS = ("knowledge", "question", "right_answer", "hallucinated_answer")
 SWEEP = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 _PARAGRAPH_JOIN = re.compile(r"(?<=[a-z0-9)\]\"'%]\.)(?=[A-Z])")  # "...period.Next paragraph"
 
@@ -36,8 +37,22 @@ def load_records(data: str | Path = DATA) -> list[dict]:
     data = Path(data)
     if not data.exists():
         raise FileNotFoundError(f"HaluEval data not found at {data}")
+    records = []
     with gzip.open(data, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                records.append(_record(line, f"{data}:{number}"))
+    return records
+
+
+def _record(line: str, where: str) -> dict:
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        raise ValueError(f"{where}: not a JSON line ({exc})") from None
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in FIELDS):
+        raise ValueError(f"{where}: a HaluEval record needs the text fields {', '.join(FIELDS)}")
+    return record
 
 
 def split_records(records: list[dict], split: str) -> list[tuple[int, dict]]:

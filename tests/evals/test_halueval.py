@@ -58,6 +58,14 @@ def test_test_split_of_a_short_file_is_a_clear_error(data):
         run_halueval("test", data=data)
 
 
+def test_malformed_record_is_named_with_its_line(tmp_path):
+    path = tmp_path / "bad.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(RECORDS[0]) + "\n" + json.dumps({"question": "Q?"}) + "\n")
+    with pytest.raises(ValueError, match=r"bad.jsonl.gz:2: a HaluEval record needs the text fields"):
+        run_halueval("dev", data=path)
+
+
 def test_splits_follow_line_order():
     records = [{"n": n} for n in range(1, 8004)]
     assert [n for n, _ in split_records(records, "test")] == [8001, 8002, 8003]
