@@ -118,7 +118,7 @@ def _preamble(result: EvalResult) -> list[str]:
              f"- Grounding judge: {result.judge}.",
              "- Retrieval relevance: a chunk containing the case's support quote (normalised), or, "
              "without a quote, a chunk from the case's source document."]
-    lines += [f"- Skipped malformed line {problem}" for problem in result.problems]
+    lines += [f"- Warning: {problem}" for problem in result.problems]
     return lines
 
 

@@ -21,7 +21,8 @@ RETRIEVAL_DEPTH = 10
 
 @dataclass
 class EvalResult:
-    """Per-case rows, the aggregate summary (overall and per set) and what was skipped."""
+    """Per-case rows, the aggregate summary (overall and per set) and problems (skipped lines,
+    cases whose relevance cannot be judged)."""
 
     rows: list[dict]
     summary: dict
@@ -71,16 +72,20 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
     judge = GroundingJudge(index, assistant.embedder, assistant.settings.support_threshold)
     relevance = Relevance(index)
     sources = SourceTexts(index.source_root)
-    rows = []
+    rows, problems = [], list(problems or [])
     for case in tqdm(cases, desc="eval", unit="q", disable=not show_progress):
         started = time.perf_counter()
         answer = assistant.ask(case.question, case.history)
         seconds = time.perf_counter() - started
         hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH)
         ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
-        rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevance.total(case)))
+        relevant_total = relevance.total(case)
+        if case.answerable and (case.support or case.source) and not relevant_total:
+            problems.append(f"{case.set}/{case.id}: no indexed chunk contains its support quote or comes from "
+                            f"its source, so its retrieval is not scored")
+        rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevant_total))
     by_set = {name: summarize([r for r in rows if r["set"] == name]) for name in dict.fromkeys(r["set"] for r in rows)}
-    return EvalResult(rows, summarize(rows), by_set, problems or [], judge.description, title)
+    return EvalResult(rows, summarize(rows), by_set, problems, judge.description, title)
 
 
 def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: "SourceTexts",

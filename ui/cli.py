@@ -170,7 +170,7 @@ def _eval(args) -> int:
             raise ValueError(f"eval set not found: {', '.join(missing)}")
         result = run_eval(args.sets or None, _assistant(args), report_dir=args.report, show_progress=progress)
     for problem in result.problems:
-        print(f"warning: skipped malformed line {problem}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     if not result.rows:
         raise ValueError("no valid eval cases to run")
     if args.json:

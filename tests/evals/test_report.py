@@ -12,13 +12,15 @@ CASES = [
     {"id": "wrong-gold", "question": "Who headed the Ukrainian delegation?", "answers": ["Dmytro Kuleba"],
      "answerable": True, "source": "istanbul-talks-2025-06.txt"},
     {"id": "absent", "question": "What is the capital of Australia?", "answers": [], "answerable": False},
+    {"id": "typo", "question": "When was the Istanbul meeting held?", "answers": ["June 2"], "answerable": True,
+     "support": "held on 2 June"},
 ]
 
 
 @pytest.fixture(scope="module")
 def report(bundled_assistant, tmp_path_factory):
     folder = tmp_path_factory.mktemp("eval")
-    lines = [json.dumps(CASES[0]), '{"id": "broken", "question": ', json.dumps(CASES[1]), json.dumps(CASES[2])]
+    lines = [json.dumps(CASES[0]), '{"id": "broken", "question": ', *map(json.dumps, CASES[1:])]
     (folder / "small.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_eval(folder / "small.jsonl", bundled_assistant, report_dir=folder / "report")
     return result, folder / "report"
@@ -27,12 +29,14 @@ def report(bundled_assistant, tmp_path_factory):
 def test_scores_of_the_small_set(report):
     result, _ = report
     summary = result.summary
-    assert summary["cases"] == 3
-    assert summary["answer.contains"]["value"] == 0.5 and summary["answer.contains"]["n"] == 2
+    assert summary["cases"] == 4
+    assert summary["answer.contains"]["value"] == 0.6667 and summary["answer.contains"]["n"] == 3
     assert summary["refusal.recall"]["value"] == 1.0 and summary["refusal.accuracy"]["value"] == 1.0
-    assert summary["retrieval.hit@5"]["value"] == 1.0 and summary["retrieval.hit@5"]["n"] == 2
+    assert summary["retrieval.hit@5"]["value"] == 1.0 and summary["retrieval.hit@5"]["n"] == 2  # not "typo"
     assert summary["citations.span_validity"]["value"] == 1.0
-    assert result.problems == [f"{result.problems[0].split(':')[0]}:2: " + result.problems[0].split(": ", 1)[1]]
+    malformed, unjudgeable = result.problems
+    assert "small.jsonl:2: " in malformed
+    assert unjudgeable.startswith("small/typo: no indexed chunk contains its support quote")
 
 
 def test_report_files_exist_and_hold_the_numbers(report):
@@ -43,10 +47,10 @@ def test_report_files_exist_and_hold_the_numbers(report):
     saved = json.loads((folder / "summary.json").read_text())
     assert saved["summary"] == json.loads(json.dumps(result.summary)) and "lexical" in saved["judge"]
     rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in rows] == ["right", "wrong-gold", "absent"]
+    assert [r["id"] for r in rows] == ["right", "wrong-gold", "absent", "typo"]
     assert rows[0]["contains"] == 1.0 and rows[0]["citations"][0]["valid"] is True
     markdown = (folder / "report.md").read_text()
-    assert "| answer.contains | 0.500 |" in markdown and "| refusal.recall | 1.000 |" in markdown
+    assert "| answer.contains | 0.667 |" in markdown and "| refusal.recall | 1.000 |" in markdown
     assert "Grounding judge: lexical entailment" in markdown and "small.jsonl:2" in markdown
 
 
