@@ -22,6 +22,7 @@ from assistant.verify import GroundingJudge
 from index.text import words
 
 from .cases import Case
+from .report import format_value
 from .run import EvalResult, evaluate
 from .summary import mean_with_ci
 
@@ -136,9 +137,9 @@ def calibration_tables(calibration: dict) -> dict:
     rows = []
     for label, block in (("all pairs", calibration), ("length-matched pairs (±1 word)", calibration["length_matched"])):
         accuracy = block["accuracy"]
-        rows.append([f"{label}: {block['pairs']}",
-                     str(accuracy["n"]), f"{accuracy['value']} ({accuracy['low']}–{accuracy['high']})",
-                     str(block["unsupported_precision"]), str(block["unsupported_recall"])])
+        rows.append([f"{label}: {block['pairs']}", str(accuracy["n"]),
+                     f"{format_value(accuracy['value'])} ({format_value(accuracy['low'])}–{format_value(accuracy['high'])})",
+                     format_value(block["unsupported_precision"]), format_value(block["unsupported_recall"])])
     tables = {f"Grounding judge on HaluEval pairs (threshold {calibration['threshold']})": (header, rows)}
     if "sweep" in calibration:
         tables["Judge threshold sweep (dev split only)"] = (["threshold", "accuracy"],

@@ -40,8 +40,8 @@ def summary_table(summary: dict) -> list[list[str]]:
         entry = summary.get(name)
         if not entry or entry["value"] is None:
             continue
-        interval = f"{_fmt(entry['low'])}–{_fmt(entry['high'])}" if entry["low"] is not None else ""
-        rows.append([name, _fmt(entry["value"]), interval, str(entry["n"]), _DESCRIPTIONS.get(name, "")])
+        interval = f"{format_value(entry['low'])}–{format_value(entry['high'])}" if entry["low"] is not None else ""
+        rows.append([name, format_value(entry["value"]), interval, str(entry["n"]), _DESCRIPTIONS.get(name, "")])
     return rows
 
 
@@ -125,7 +125,7 @@ def _preamble(result: EvalResult) -> list[str]:
 def _per_set(result: EvalResult) -> tuple[list[str], list[list[str]]]:
     keys = ("retrieval.hit@5", "answer.contains", "answer.f1", "refusal.accuracy",
             "grounding.citation_recall", "citations.span_validity", "latency.p50_s")
-    rows = [[name, str(summary["cases"])] + [_fmt(summary[k]["value"]) for k in keys]
+    rows = [[name, str(summary["cases"])] + [format_value(summary[k]["value"]) for k in keys]
             for name, summary in result.by_set.items()]
     return ["set", "cases", *keys], rows
 
@@ -179,7 +179,8 @@ def _save(figure, path: Path) -> None:
     plt.close(figure)
 
 
-def _fmt(value) -> str:
+def format_value(value) -> str:
+    """0.87654 -> '0.877'; None -> 'n/a'."""
     if value is None:
         return "n/a"
     return f"{value:.3f}" if isinstance(value, float) else str(value)

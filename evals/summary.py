@@ -24,11 +24,11 @@ class Metric:
 
 METRICS = (
     Metric("retrieval.hit@1", "hit@1", description="a relevant chunk is ranked first (answerable cases)"),
-    Metric("retrieval.hit@3", "hit@3"),
-    Metric("retrieval.hit@5", "hit@5"),
-    Metric("retrieval.hit@10", "hit@10"),
+    Metric("retrieval.hit@3", "hit@3", description="a relevant chunk is in the top 3"),
+    Metric("retrieval.hit@5", "hit@5", description="a relevant chunk is in the top 5"),
+    Metric("retrieval.hit@10", "hit@10", description="a relevant chunk is in the top 10"),
     Metric("retrieval.mrr", "mrr", description="mean reciprocal rank of the first relevant chunk"),
-    Metric("retrieval.ndcg@10", "ndcg@10"),
+    Metric("retrieval.ndcg@10", "ndcg@10", description="normalised discounted cumulative gain, binary relevance"),
     Metric("answer.exact_match", "exact_match", description="SQuAD exact match of the short answer"),
     Metric("answer.f1", "f1", description="SQuAD token F1 of the short answer"),
     Metric("answer.contains", "contains", description="a gold alias appears in the answer (refusal = 0)"),
