@@ -56,7 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
 
-    chat = commands.add_parser("chat", help="chat window in the browser (coming with the UI)")
+    chat = commands.add_parser("chat", help="chat window in the browser, served on 127.0.0.1")
+    chat.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
+    chat.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+    chat.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
     chat.set_defaults(run=_chat)
 
     evaluate = commands.add_parser("eval", help="run eval sets or a benchmark; write a report; gate on metrics",
@@ -144,8 +147,12 @@ def _print_answer(reply) -> None:
 
 
 def _chat(args) -> int:
-    print("groundqa: error: the chat window is not built yet; use `groundqa ask \"...\"`", file=sys.stderr)
-    return 2
+    from ui.app import launch
+
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port must be between 1 and 65535. Currently, it is {args.port}")
+    launch(_assistant(args), port=args.port)
+    return 0
 
 
 def _eval(args) -> int:

@@ -71,8 +71,9 @@ def test_empty_folder_is_an_error(tmp_path, capsys):
     assert "no .txt/.md/.html/.pdf/.docx files" in capsys.readouterr().err
 
 
-def test_chat_is_reserved(capsys):
-    assert main(["chat"]) == 2
+def test_chat_rejects_a_bad_port(capsys):
+    assert main(["chat", "--port", "70000"]) == 2
+    assert "--port must be between 1 and 65535" in capsys.readouterr().err
 
 
 def _small_set(tmp_path):
