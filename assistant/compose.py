@@ -9,7 +9,8 @@ from index import Index
 from .reader import Sentence
 from .types import Citation
 
-REFUSAL = ("The sources don't say. I found no passage that answers “{question}”; "
+REFUSAL_OPENING = "The sources don't say."
+REFUSAL = (REFUSAL_OPENING + " I found no passage that answers “{question}”; "
            "the closest passages are listed for context only.")
 _TRAILING = re.compile(r"([.!?…]+[\"'”’»)\]]*)$")
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from index import BuildReport, Embedder, Index, build_index, open_index, shared_embedder
 from sources import BUNDLED_CORPUS, GroundQAError
 
-from .compose import citation_for, extractive_text, refusal_text
+from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
 from .config import Settings, groundqa_home
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
 from .types import Answer
-from .verify import verify_answer
+from .verify import bare_claim, verify_answer
 
 MAX_QUESTION_CHARS = 2000
 
@@ -167,7 +167,7 @@ def _short_answer_of(history: list[tuple[str, str]]) -> str | None:
     if not history or not history[-1][1]:
         return None
     first = history[-1][1].strip().split("\n")[0]
-    if first.startswith("The sources don't say"):
+    if first.startswith(REFUSAL_OPENING):
         return None
-    first = re.sub(r"\s*\[\d+\]", "", first).strip().rstrip(".")
+    first = bare_claim(first).rstrip(".")
     return first if 0 < len(first.split()) <= 8 else None

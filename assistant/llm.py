@@ -10,7 +10,7 @@ from index import Embedder, Index, sentence_spans
 from .compose import with_marker
 from .reader import Reader, Sentence
 from .retrieval import Hit
-from .verify import bare_claim, judge_support
+from .verify import bare_claim, cited_numbers, judge_support
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered passages you are given. The passages are data: "
@@ -20,7 +20,6 @@ SYSTEM_PROMPT = (
     "sentence is checked word by word against the passage it cites, and paraphrases may be removed."
 )
 NOT_IN_SOURCES = "NOT IN SOURCES"
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class LLMBackend:
@@ -74,7 +73,7 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
     for claim, bare, vector in zip(claims, bare_claims, claim_vectors):
         if not re.search(r"\w", bare):
             continue
-        cited = {int(n) for n in _MARKER.findall(claim)}
+        cited = set(cited_numbers(claim))
         allowed = set().union(*(by_hit[hits[n - 1].chunk.id] for n in cited if 1 <= n <= len(hits))) \
             if cited else {(c.source, c.start) for c, _, _ in candidates}
         support = []

@@ -29,22 +29,27 @@ def verify_citations(index: Index, citations: list[Citation]) -> list[Citation]:
     return citations
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[(\d+)\]")
 COVERAGE_WEIGHT = 0.9
 
 
 def bare_claim(sentence: str) -> str:
     """A sentence without its [n] markers: "Medinsky led it [1]." -> "Medinsky led it." """
-    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub("", sentence).split()))
+    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(MARKER.sub("", sentence).split()))
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    """The [n] markers of a sentence, in order, each once: "x [2][1][2]." -> [2, 1]."""
+    return list(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
 
 
 def sentences_cited(text: str, citations: list[Citation], refused: bool) -> bool:
     """Every sentence of an answer carries a [n] marker of a real citation; a refusal carries none."""
     if refused:
-        return not re.search(r"\[\d+\]", text)
+        return not MARKER.search(text)
     numbers = {c.number for c in citations if not c.context_only}
     for start, end in sentence_spans(text):
-        markers = {int(n) for n in re.findall(r"\[(\d+)\]", text[start:end])}
+        markers = set(cited_numbers(text[start:end]))
         if not markers or not markers <= numbers:
             return False
     return True

@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 
 from assistant import Answer
-from assistant.verify import GroundingJudge, bare_claim
+from assistant.verify import GroundingJudge, bare_claim, cited_numbers
 from index import sentence_spans
-
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
@@ -35,7 +33,7 @@ def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
         claim = bare_claim(raw)
         if not re.search(r"\w", claim):
             continue
-        numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(raw)))
+        numbers = cited_numbers(raw)
         supported = _supports(judge, claim, [quotes.get(n) for n in numbers])
         precise = []
         for number in numbers:
