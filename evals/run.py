@@ -128,10 +128,8 @@ class Relevance:
 
     def __init__(self, index: Index):
         self.chunks = index.chunks
+        self._per_source = index.chunks_per_source
         self._normalized: dict[str, str] = {}
-        self._per_source: dict[str, int] = {}
-        for chunk in self.chunks:
-            self._per_source[chunk.source] = self._per_source.get(chunk.source, 0) + 1
 
     def is_relevant(self, case: Case, chunk) -> bool:
         if case.support:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +27,10 @@ class Index:
     @cached_property
     def bm25(self) -> BM25:
         return BM25([chunk.text for chunk in self.chunks])
+
+    @cached_property
+    def chunks_per_source(self) -> dict[str, int]:
+        return dict(Counter(chunk.source for chunk in self.chunks))
 
     @property
     def source_root(self) -> str:

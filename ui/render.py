@@ -76,9 +76,7 @@ def highlighted_passage(citation: Citation, documents: dict) -> str:
 
 def documents_rows(index) -> list[list]:
     """[[source, title, chunks], ...] for the sources panel."""
-    counts: dict[str, int] = {}
-    for chunk in index.chunks:
-        counts[chunk.source] = counts.get(chunk.source, 0) + 1
+    counts = index.chunks_per_source
     return [[source, document.title, counts.get(source, 0)] for source, document in sorted(index.documents.items())]
 
 
