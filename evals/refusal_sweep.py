@@ -10,16 +10,13 @@ prints refusal accuracy and answer containment for a range of refusal thresholds
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import tempfile
 from pathlib import Path
 
+from .halueval import DATA, load_records, split_records
 from .metrics import contains_gold
-from .speed import HALUEVAL
 
-DEV_RECORDS = 8000
 THRESHOLDS = (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70)
 
 
@@ -27,15 +24,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--questions", type=int, default=200)
-    parser.add_argument("--halueval", type=Path, default=HALUEVAL)
+    parser.add_argument("--halueval", type=Path, default=DATA)
     args = parser.parse_args()
     if not args.halueval.exists():
         raise SystemExit(f"HaluEval data not found at {args.halueval}; pass --halueval PATH")
 
     from assistant import Assistant
 
-    with gzip.open(args.halueval, "rt", encoding="utf-8") as handle:
-        records = [json.loads(line) for _, line in zip(range(DEV_RECORDS), handle)]
+    records = [record for _, record in split_records(load_records(args.halueval), "dev")]
     random.Random(0).shuffle(records)
     indexed, absent = records[: args.docs], records[args.docs: args.docs + args.questions]
     with tempfile.TemporaryDirectory() as scratch:

@@ -9,8 +9,6 @@ found, else a reproducible synthetic corpus. The full benchmark harness is a lat
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import random
 import statistics
@@ -18,19 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-HALUEVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "halueval" / "qa_data.jsonl.gz"
+from .halueval import DATA, load_records
 
 
 def write_corpus(folder: Path, docs: int, halueval: Path) -> str:
     if halueval.exists():
-        texts = []
-        with gzip.open(halueval, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                knowledge = json.loads(line)["knowledge"]
-                if knowledge not in texts:
-                    texts.append(knowledge)
-                if len(texts) >= docs:
-                    break
+        texts = list(dict.fromkeys(record["knowledge"] for record in load_records(halueval)))[:docs]
         origin = f"HaluEval knowledge ({halueval})"
     else:
         rng = random.Random(0)
@@ -46,7 +37,7 @@ def write_corpus(folder: Path, docs: int, halueval: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=2000)
-    parser.add_argument("--halueval", type=Path, default=HALUEVAL)
+    parser.add_argument("--halueval", type=Path, default=DATA)
     args = parser.parse_args()
 
     from assistant import Assistant
