@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from index import BuildReport, Embedder, Index, build_index, open_index, shared_embedder
-from sources import BUNDLED_CORPUS, GroundQAError
+from sources import BUNDLED_CORPUS, GroundQAError, LoaderError, save_upload
 
 from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
@@ -60,6 +60,34 @@ class Assistant:
                              show_progress=show_progress, rebuild=rebuild)
         with self._lock:
             self._index = open_index(self.index_dir, model=self.embedder.name)
+        return report
+
+    @property
+    def on_bundled_corpus(self) -> bool:
+        return self.sources is not None and self.sources.resolve() == BUNDLED_CORPUS.resolve()
+
+    @property
+    def accepts_uploads(self) -> bool:
+        """True when there is a folder of the user's own to add files to (never the bundled corpus)."""
+        return self.sources is not None and self.sources.is_dir() and not self.on_bundled_corpus
+
+    def add_files(self, paths, show_progress: bool = False) -> BuildReport:
+        """Copy files into the sources folder's uploads/ and index them incrementally.
+        Files that cannot be accepted are listed in the report's `skipped` with the reason."""
+        if not self.accepts_uploads:
+            where = "the bundled corpus" if self.sources else f"the index at {self.index_dir}"
+            raise GroundQAError(f"{where} takes no uploads; start with --sources DIR (a folder of your own) "
+                                f"to add documents")
+        rejected = []
+        for path in paths:
+            try:
+                save_upload(path, self.sources)
+            except LoaderError as exc:
+                rejected.append((exc.path, exc.reason))
+            except OSError as exc:
+                rejected.append((Path(path).name, f"cannot copy ({exc.strerror or exc})"))
+        report = self.build(show_progress=show_progress)
+        report.skipped[:0] = rejected
         return report
 
     @property

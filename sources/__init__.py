@@ -5,6 +5,8 @@ from .document import Document
 from .errors import GroundQAError, LoaderError
 from .folder import BUNDLED_CORPUS, iter_source_files
 from .loaders import SUPPORTED_SUFFIXES, load, read_text, relative_source
+from .uploads import MAX_UPLOAD_BYTES, UPLOAD_FOLDER, safe_upload_name, save_upload
 
-__all__ = ["BUNDLED_CORPUS", "Document", "GroundQAError", "LoaderError", "SUPPORTED_SUFFIXES",
-           "iter_source_files", "load", "read_text", "relative_source"]
+__all__ = ["BUNDLED_CORPUS", "Document", "GroundQAError", "LoaderError", "MAX_UPLOAD_BYTES", "SUPPORTED_SUFFIXES",
+           "UPLOAD_FOLDER", "iter_source_files", "load", "read_text", "relative_source", "safe_upload_name",
+           "save_upload"]
