@@ -43,14 +43,32 @@ class Embedder:
                 self.dimension = get_dimension()
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Encode in slices, one thread at a time (a tokenizer must not be shared by two threads at
+        once), so a long index build never holds the model for more than one slice while a
+        question waits."""
         self.warm_up()
+        texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=show_progress,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        step = self.batch_size * 4
+        progress = _progress_bar(len(texts)) if show_progress else None
+        parts = []
+        for start in range(0, len(texts), step):
+            with self._lock:
+                parts.append(self._model.encode(texts[start:start + step], batch_size=self.batch_size,
+                                                normalize_embeddings=True, convert_to_numpy=True,
+                                                show_progress_bar=False))
+            if progress is not None:
+                progress.update(len(parts[-1]))
+        if progress is not None:
+            progress.close()
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Embedding", unit="chunk", leave=False)
 
 
 _shared: Embedder | None = None
