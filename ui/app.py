@@ -3,12 +3,12 @@
     groundqa chat [--index DIR | --sources DIR] [--port 7860]
 """
 
-from __future__ import annotations
+import time
 
 from assistant import Assistant
-from sources import GroundQAError
+from sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, UPLOAD_FOLDER, GroundQAError
 
-from .render import answer_markdown, documents_rows, history_pairs, sources_html
+from .render import answer_markdown, documents_rows, history_pairs, sources_message, upload_summary
 
 EXAMPLES = [
     "Who led the Russian delegation in Istanbul?",
@@ -16,22 +16,59 @@ EXAMPLES = [
     "Where was the Istanbul meeting held?",
     "What did Vladimir Putin say about the talks?",
 ]
+SEARCHING = "*Searching the sources…*"
+STREAM_WORDS, STREAM_PAUSE = 6, 0.015
 CSS = """
-.gq-source{border:1px solid var(--border-color-primary);border-radius:6px;padding:.4rem .6rem;margin:.4rem 0}
+.gq-source{border:1px solid var(--border-color-primary);border-radius:6px;padding:.4rem .6rem;margin:.4rem 0;
+font-size:var(--text-md)}
 .gq-source summary{cursor:pointer}.gq-source blockquote{margin:.3rem 0 0 .6rem;font-style:italic}
+.gq-source[open]{border-color:var(--color-accent)}
 .gq-passage{margin-top:.5rem;line-height:1.5}.gq-highlight{background:#ffe58a;color:#000;padding:0 .1rem}
+"""
+# Clicking an [n] in an answer opens source n under that answer instead of following the link.
+JS = """
+() => document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#gq-"]');
+  if (!link) return;
+  event.preventDefault(); event.stopPropagation();
+  const source = document.getElementById(link.getAttribute('href').slice(1));
+  if (source) { source.open = true; source.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+}, true)
 """
 
 
 def respond(message: str, messages: list[dict], top_k: float, mode: str, assistant: Assistant):
-    """Answer one chat turn; returns (messages, sources panel HTML, cleared textbox)."""
+    """Answer one chat turn, streaming (messages, textbox) pairs: the question with a searching
+    notice, then the verified answer a few words at a time, then its sources under it."""
     messages = list(messages or [])
+    turn = 1 + sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "user")
+    asked = messages + [{"role": "user", "content": message}]
+    yield asked + [{"role": "assistant", "content": SEARCHING}], ""
     try:
         answer = assistant.ask(message, history_pairs(messages), top_k=int(top_k), mode=mode)
     except GroundQAError as exc:
-        return messages + [{"role": "assistant", "content": f"⚠️ {exc}"}], sources_html(None, {}), message
-    messages += [{"role": "user", "content": message}, {"role": "assistant", "content": answer_markdown(answer)}]
-    return messages, sources_html(answer, assistant.index.documents), ""
+        yield messages + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
+        return
+    text = answer_markdown(answer, turn)
+    words = text.split(" ")
+    for end in range(STREAM_WORDS, len(words), STREAM_WORDS):
+        yield asked + [{"role": "assistant", "content": " ".join(words[:end])}], ""
+        time.sleep(STREAM_PAUSE)
+    sources = sources_message(answer, assistant.index.documents, turn)
+    yield asked + [{"role": "assistant", "content": text}] + ([sources] if sources else []), ""
+
+
+def add_documents(files, assistant: Assistant, show_progress: bool = False):
+    """Upload handler: copy the files into the sources folder and index them; returns
+    (status Markdown, documents table rows)."""
+    paths = [getattr(f, "name", f) for f in (files or [])]
+    if not paths:
+        return "Choose one or more files to add.", documents_rows(assistant.index)
+    try:
+        report = assistant.add_files(paths, show_progress=show_progress)
+    except GroundQAError as exc:
+        return f"⚠️ {exc}", documents_rows(assistant.index)
+    return upload_summary(report), documents_rows(assistant.index)
 
 
 def build_app(assistant: Assistant):
@@ -43,29 +80,49 @@ def build_app(assistant: Assistant):
         gr.Markdown("## groundqa — answers only from your documents, every citation checked")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=480)
+                examples = [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
+                chatbot = gr.Chatbot(label="Chat", height=470, buttons=["copy"], examples=examples,
+                                     placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
-                                      autofocus=True)
+                                      autofocus=True, submit_btn="Ask")
                 with gr.Row():
-                    ask = gr.Button("Ask", variant="primary")
-                    clear = gr.Button("Clear chat")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples (bundled corpus)")
+                    clear = gr.Button("Clear chat", size="sm", scale=0, min_width=110)
             with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None, {}), label="Sources")
+                with gr.Accordion("Documents", open=True):
+                    documents = gr.Dataframe(documents_rows(assistant.index), headers=["source", "title", "chunks"],
+                                             interactive=False, max_height=260,
+                                             column_widths=["55%", "30%", "15%"], elem_id="gq-documents")
+                    if assistant.accepts_uploads:
+                        upload = gr.File(label="Add documents", file_count="multiple", height=110,
+                                         file_types=list(SUPPORTED_SUFFIXES), elem_id="gq-upload")
+                        gr.Markdown(f"<small>{' '.join(SUPPORTED_SUFFIXES)}, up to {MAX_UPLOAD_BYTES // 2**20} MB "
+                                    f"each; saved to {assistant.sources.name}/{UPLOAD_FOLDER}/ and indexed."
+                                    f"</small>")
+                        status = gr.Markdown()
+                    else:
+                        gr.Markdown("*The bundled corpus is read-only. To add documents, start "
+                                    "`groundqa chat --sources DIR` on a folder of your own.*")
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to retrieve")
                     mode = gr.Radio(modes, value=modes[0], label="Answer mode")
-                with gr.Accordion("Documents", open=False):
-                    gr.Dataframe(documents_rows(assistant.index), headers=["source", "title", "chunks"],
-                                 interactive=False)
 
         def turn(message, messages, k, chosen_mode):
-            return respond(message, messages, k, chosen_mode, assistant)
+            yield from respond(message, messages, k, chosen_mode, assistant)
 
-        inputs, outputs = [question, chatbot, top_k, mode], [chatbot, sources, question]
-        question.submit(turn, inputs, outputs, api_name="ask")
-        ask.click(turn, inputs, outputs, api_name=False)
-        clear.click(lambda: ([], sources_html(None, {}), ""), None, outputs, api_name="clear")
+        inputs, outputs = [question, chatbot, top_k, mode], [chatbot, question]
+        question.submit(turn, inputs, outputs, api_name="ask", concurrency_limit=4)
+        def pick(example: gr.SelectData):
+            return example.value["text"]
+
+        chatbot.example_select(pick, None, question, api_name=False).then(
+            turn, inputs, outputs, api_name=False, concurrency_limit=4)
+        clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear")
+        if assistant.accepts_uploads:
+            def add(files, progress=gr.Progress(track_tqdm=True)):
+                summary, rows = add_documents(files, assistant, show_progress=True)
+                return summary, rows, None
+
+            upload.upload(add, upload, [status, documents, upload], api_name="add_documents", concurrency_limit=1)
     return app
 
 
@@ -76,7 +133,7 @@ def launch(assistant: Assistant, port: int = 7860, block: bool = True):
     app = build_app(assistant.warm_up())
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     app.launch(server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=True, quiet=True,
-               theme=theme, css=CSS, footer_links=["api", "settings"])
+               theme=theme, css=CSS, js=JS, footer_links=["api", "settings"], max_file_size=MAX_UPLOAD_BYTES)
     print(f"groundqa chat: open {app.local_url} (Ctrl+C to stop)", flush=True)
     if block:
         app.block_thread()

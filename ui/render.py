@@ -4,32 +4,47 @@ Pure functions of an `Answer` and the index's documents, so they are tested with
 from __future__ import annotations
 
 import html
+import re
 
 from assistant import Answer, Citation
+from assistant.verify import MARKER
 
 CONTEXT_CHARS = 400
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#|~&$])")
+_LINKED_MARKER = re.compile(r"\[\[(\d+)\]\]\(#gq-\d+-\d+\)")
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message: the answer with its [n] markers; refusals get a notice in front."""
-    return REFUSAL_NOTICE + answer.text if answer.refused else answer.text
+def answer_markdown(answer: Answer, turn: int | None = None) -> str:
+    """The chat message: the answer, document text escaped so it cannot format or inject markup,
+    with [n] markers that link to source n of `turn`; refusals get a notice in front."""
+    parts = MARKER.split(answer.text)  # text, number, text, number, ..., text
+    body = "".join(_marker_link(part, turn) if i % 2 else _escape_markdown(part) for i, part in enumerate(parts))
+    return REFUSAL_NOTICE + body if answer.refused else body
 
 
 def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
     """Gradio messages ([{"role", "content"}, ...]) -> [(question, answer), ...] for condensing.
-    Content is a string or, as Gradio 6 sends it back, a list of {"type": "text", "text": ...} parts."""
+    Content is a string or, as Gradio 6 sends it back, a list of {"type": "text", "text": ...} parts.
+    Sources messages (the ones with a metadata title) are not part of the conversation."""
     pairs, question = [], None
     for message in messages or []:
         content = message_text(message.get("content")) if isinstance(message, dict) else None
-        if content is None:
+        if content is None or (message.get("metadata") or {}).get("title"):
             continue
         if message.get("role") == "user":
             question = content
         elif message.get("role") == "assistant" and question is not None:
-            pairs.append((question, content.removeprefix(REFUSAL_NOTICE)))
+            pairs.append((question, plain_answer(content)))
             question = None
     return pairs
+
+
+def plain_answer(markdown: str) -> str:
+    """answer_markdown's inverse: "Medinsky [[1]](#gq-1-1)." -> "Medinsky [1]."."""
+    text = _LINKED_MARKER.sub(r"[\1]", markdown.removeprefix(REFUSAL_NOTICE))
+    return _ESCAPED.sub(r"\1", text)
 
 
 def message_text(content) -> str | None:
@@ -43,18 +58,23 @@ def message_text(content) -> str | None:
     return None
 
 
-def sources_html(answer: Answer | None, documents: dict) -> str:
+def sources_message(answer: Answer, documents: dict, turn: int) -> dict | None:
+    """The collapsible message under an answer that lists its sources (None when there are none)."""
+    if not answer.citations:
+        return None
+    title = ("Closest passages — context only, they do not answer the question" if answer.refused
+             else f"Sources ({len(answer.citations)}) — click one to see it in its document")
+    return {"role": "assistant", "content": sources_html(answer, documents, turn), "metadata": {"title": title}}
+
+
+def sources_html(answer: Answer, documents: dict, turn: int) -> str:
     """One expandable entry per citation: number, title, page, quote; opened, it shows the passage
-    highlighted inside its surrounding document text."""
-    if answer is None or not answer.citations:
-        return "<p class='gq-empty'>Sources of the latest answer appear here.</p>"
-    heading = ("Closest passages (context only — they do not answer the question)" if answer.refused
-               else "Sources")
-    items = [f"<h3 class='gq-heading'>{heading}</h3>"]
+    highlighted inside its surrounding document text. Ids are gq-<turn>-<n>, the answer's link targets."""
+    items = []
     for citation in answer.citations:
         where = html.escape(citation.source) + (f", p. {citation.page}" if citation.page else "")
         items.append(
-            f"<details class='gq-source' id='source-{citation.number}'>"
+            f"<details class='gq-source' id='gq-{turn}-{citation.number}'>"
             f"<summary><b>[{citation.number}]</b> {html.escape(citation.title)} <small>({where})</small>"
             f"<blockquote>{html.escape(citation.quote)}</blockquote></summary>"
             f"<div class='gq-passage'>{highlighted_passage(citation, documents)}</div></details>")
@@ -78,6 +98,30 @@ def documents_rows(index) -> list[list]:
     """[[source, title, chunks], ...] for the sources panel."""
     counts = index.chunks_per_source
     return [[source, document.title, counts.get(source, 0)] for source, document in sorted(index.documents.items())]
+
+
+def upload_summary(report) -> str:
+    """One line per outcome of an upload: what was added (and how many chunks), what was refused and why."""
+    lines = []
+    new = report.added + report.updated
+    if new:
+        lines.append(f"✓ Added {_count(len(new), 'document')} ({_count(report.chunks_embedded, 'chunk')} "
+                     f"embedded in {report.seconds:.1f} s): {', '.join(map(_escape_markdown, new))}")
+    lines += [f"⚠️ Skipped {_escape_markdown(path.rsplit('/', 1)[-1])}: {_escape_markdown(reason)}"
+              for path, reason in report.skipped]
+    return "\n\n".join(lines) or "Nothing new: those files are already in the index."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _marker_link(number: str, turn: int | None) -> str:
+    return f"[[{number}]](#gq-{turn}-{number})" if turn is not None else f"\\[{number}\\]"
 
 
 def _paragraphs(text: str) -> str:

@@ -1,13 +1,15 @@
 """The chat window's functions, and the app served for real through gradio_client."""
 
-import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant import Answer, Citation
-from sources import Document
-from ui.app import respond
-from ui.render import REFUSAL_NOTICE, answer_markdown, documents_rows, history_pairs, message_text, sources_html
+from assistant import Answer, Assistant, Citation
+from sources import Document, GroundQAError
+from ui.app import SEARCHING, add_documents, respond
+from ui.render import (REFUSAL_NOTICE, answer_markdown, documents_rows, history_pairs, message_text, plain_answer,
+                       sources_message)
 
 TEXT = "Intro line.\nThe <b>quote</b> is here. After it comes more."
 DOCS = {"a.txt": Document(source="a.txt", title="A & B", text=TEXT)}
@@ -16,20 +18,32 @@ CITATION = Citation(1, "a.txt", "A & B", "The <b>quote</b> is here.", QUOTE_STAR
                     QUOTE_START + len("The <b>quote</b> is here."), None, 0.9)
 
 
-def test_refusal_looks_different_and_history_drops_the_notice():
+def test_refusal_looks_different_and_history_drops_the_notice_and_the_sources():
     refusal = Answer("q", "The sources don't say.", [], refused=True)
     assert answer_markdown(refusal).startswith(REFUSAL_NOTICE)
-    assert answer_markdown(Answer("q", "Medinsky [1].", [CITATION], refused=False)) == "Medinsky [1]."
+    answer = Answer("q", "Medinsky [1].", [CITATION], refused=False)
+    assert answer_markdown(answer, turn=2) == "Medinsky [[1]](#gq-2-1)."
     messages = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": answer_markdown(refusal)},
                 {"role": "user", "content": [{"type": "text", "text": "q2"}]},
-                {"role": "assistant", "content": [{"type": "text", "text": "a2 [1]."}]},
+                {"role": "assistant", "content": [{"type": "text", "text": answer_markdown(answer, turn=2)}]},
+                {"role": "assistant", "content": "<details>…</details>", "metadata": {"title": "Sources (1)"}},
                 {"role": "assistant", "content": {"path": "file.png"}}]
-    assert history_pairs(messages) == [("q1", "The sources don't say."), ("q2", "a2 [1].")]
+    assert history_pairs(messages) == [("q1", "The sources don't say."), ("q2", "Medinsky [1].")]
+
+
+def test_document_text_in_an_answer_cannot_format_or_inject_markup():
+    text = "The <b>deal</b> is *final* & worth $5 [2] or $$x$$ `code` \\ [1]."
+    markdown = answer_markdown(Answer("q", text, [CITATION], refused=False), turn=1)
+    assert "<b>" not in markdown and "\\*final\\*" in markdown and "\\$5" in markdown
+    assert "[[2]](#gq-1-2)" in markdown and "[[1]](#gq-1-1)" in markdown
+    assert plain_answer(markdown) == text
 
 
 def test_sources_show_the_quote_highlighted_in_context_and_escaped():
-    page = sources_html(Answer("q", "x [1].", [CITATION], refused=False), DOCS)
-    assert "<b>[1]</b> A &amp; B" in page and "<small>(a.txt)</small>" in page
+    message = sources_message(Answer("q", "x [1].", [CITATION], refused=False), DOCS, turn=3)
+    page = message["content"]
+    assert message["metadata"]["title"].startswith("Sources (1)")
+    assert "id='gq-3-1'" in page and "<b>[1]</b> A &amp; B" in page and "<small>(a.txt)</small>" in page
     assert "<mark class='gq-highlight'>The &lt;b&gt;quote&lt;/b&gt; is here.</mark>" in page
     assert "Intro line.<br>" in page and "After it comes more." in page
     assert "<b>quote</b>" not in page  # document text can never inject markup
@@ -37,8 +51,8 @@ def test_sources_show_the_quote_highlighted_in_context_and_escaped():
 
 def test_refusal_sources_are_labelled_context_only():
     refused = Answer("q", "The sources don't say.", [CITATION], refused=True)
-    assert "context only" in sources_html(refused, DOCS)
-    assert "appear here" in sources_html(None, DOCS)
+    assert "context only" in sources_message(refused, DOCS, turn=1)["metadata"]["title"]
+    assert sources_message(Answer("q", "The sources don't say.", [], refused=True), DOCS, turn=1) is None
 
 
 def test_documents_panel_counts_chunks(bundled_assistant):
@@ -47,36 +61,95 @@ def test_documents_panel_counts_chunks(bundled_assistant):
     assert rows[0][2] == len(bundled_assistant.index.chunks) > 1
 
 
-def test_respond_answers_and_follows_up(bundled_assistant):
-    messages, page, box = respond("Who led the Russian delegation?", [], 5, "extractive", bundled_assistant)
+def test_respond_streams_then_answers_with_sources_and_follows_up(bundled_assistant):
+    steps = list(respond("Who led the Russian delegation?", [], 5, "extractive", bundled_assistant))
+    assert steps[0][0][-1]["content"] == SEARCHING and len(steps) > 2  # the answer grows in several steps
+    assert all(len(steps[i][0][-1]["content"]) <= len(steps[i + 1][0][-1]["content"]) for i in range(1, len(steps) - 2))
+    messages, box = steps[-1]
     assert box == "" and messages[0] == {"role": "user", "content": "Who led the Russian delegation?"}
-    assert "Medinsky" in messages[1]["content"] and "[1]" in messages[1]["content"]
-    assert "<mark class='gq-highlight'>" in page and "Medinsky" in page
-    messages, _, _ = respond("And who led the Ukrainian one?", messages, 5, "extractive", bundled_assistant)
-    assert "Rustem Umerov" in messages[3]["content"]
+    assert "Medinsky" in messages[1]["content"] and "[[1]](#gq-1-1)" in messages[1]["content"]
+    assert "<mark class='gq-highlight'>" in messages[2]["content"] and "id='gq-1-1'" in messages[2]["content"]
+    messages, _ = list(respond("And who led the Ukrainian one?", messages, 5, "extractive", bundled_assistant))[-1]
+    assert "Rustem Umerov" in messages[4]["content"] and "id='gq-2-1'" in messages[5]["content"]
 
 
 def test_respond_turns_bad_input_into_a_message(bundled_assistant):
-    messages, _, box = respond("   ", [], 5, "extractive", bundled_assistant)
+    messages, box = list(respond("   ", [], 5, "extractive", bundled_assistant))[-1]
     assert messages[-1]["content"].startswith("⚠️ question is empty") and box == "   "
 
 
+def test_upload_adds_good_files_and_names_the_bad_ones(corpus, tmp_path, embedder):
+    bot = Assistant(sources=corpus, embedder=embedder)
+    before = {row[0] for row in documents_rows(bot.index)}
+    good = tmp_path / "weather_note.md"
+    good.write_text("# Weather\n\nOn the day of the talks Istanbul had light rain.\n", encoding="utf-8")
+    bad_pdf, exe = tmp_path / "broken.pdf", tmp_path / "tool.exe"
+    bad_pdf.write_bytes(b"%PDF-1.4 not really")
+    exe.write_bytes(b"MZ")
+    summary, rows = add_documents([str(good), str(bad_pdf), str(exe)], bot)
+    assert "Added 1 document (1 chunk " in summary and "uploads/weather\\_note.md" in summary
+    assert "Skipped broken.pdf: cannot parse .pdf" in summary and "Skipped tool.exe: unsupported file type" in summary
+    assert {row[0] for row in rows} == before | {"uploads/weather_note.md"}
+    assert "light rain" in bot.ask("What was the weather on the day of the talks?").text
+    assert sorted(p.name for p in (corpus / "uploads").iterdir()) == ["weather_note.md"]
+    assert "already in the index" in add_documents([str(good)], bot)[0]
+
+
+def test_bundled_corpus_takes_no_uploads(embedder, tmp_path):
+    bot = Assistant(embedder=embedder)
+    assert bot.on_bundled_corpus and not bot.accepts_uploads
+    note = tmp_path / "x.txt"
+    note.write_text("text", encoding="utf-8")
+    with pytest.raises(GroundQAError, match="bundled corpus takes no uploads; start with --sources DIR"):
+        bot.add_files([note])
+
+
 @pytest.mark.slow
-def test_served_app_answers_through_gradio_client(bundled_assistant):
+def test_served_app_answers_and_follows_up_through_gradio_client(served):
     from gradio_client import Client
 
-    from ui.app import launch
+    app, _ = served
+    assert app.local_url.startswith("http://127.0.0.1:")
+    client = Client(app.local_url, verbose=False)
+    messages, box = client.predict("Who led the Russian delegation?", [], 5, "extractive", api_name="/ask")
+    assert "Medinsky" in message_text(messages[1]["content"]) and box == ""
+    assert "gq-highlight" in message_text(messages[2]["content"])
+    messages, _ = client.predict("And who led the Ukrainian one?", messages, 5, "extractive", api_name="/ask")
+    assert "Rustem Umerov" in message_text(messages[4]["content"])  # the history made the round trip
+    assert client.predict(api_name="/clear") == ([], "")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = launch(bundled_assistant, port=port, block=False)
-    try:
-        assert app.local_url.startswith(f"http://127.0.0.1:{port}")
-        client = Client(app.local_url, verbose=False)
-        messages, page, box = client.predict("Who led the Russian delegation?", [], 5, "extractive", api_name="/ask")
-        assert "Medinsky" in message_text(messages[-1]["content"]) and "gq-highlight" in page and box == ""
-        messages, _, _ = client.predict("And who led the Ukrainian one?", messages, 5, "extractive", api_name="/ask")
-        assert "Rustem Umerov" in message_text(messages[-1]["content"])  # the history made the round trip
-    finally:
-        app.close()
+
+@pytest.mark.slow
+def test_ten_simultaneous_chats_all_answer_correctly(served):
+    from gradio_client import Client
+
+    app, _ = served
+    asked = [("Who led the Russian delegation in Istanbul?", "Medinsky"),
+             ("How many bodies did Russia agree to transfer to Ukraine?", "6,000"),
+             ("Where was the Istanbul meeting held?", "Çırağan Palace"),
+             ("Who headed the Ukrainian delegation?", "Rustem Umerov"),
+             ("What is the capital of Australia?", REFUSAL_NOTICE)] * 2
+    clients = [Client(app.local_url, verbose=False) for _ in asked]
+    start = threading.Barrier(len(asked))
+
+    def chat(client, question):
+        start.wait()
+        messages, _ = client.predict(question, [], 5, "extractive", api_name="/ask")
+        return message_text(messages[1]["content"])
+
+    with ThreadPoolExecutor(len(asked)) as pool:
+        replies = list(pool.map(chat, clients, [q for q, _ in asked]))
+    assert [expected in reply for reply, (_, expected) in zip(replies, asked)] == [True] * len(asked)
+
+
+@pytest.mark.slow
+def test_upload_through_the_api_indexes_the_file(served, tmp_path):
+    from gradio_client import Client, handle_file
+
+    app, bot = served
+    note = tmp_path / "harbour.txt"
+    note.write_text("The harbour master of Istanbul counted 41 ferries on the morning of the talks.\n",
+                    encoding="utf-8")
+    summary, rows = Client(app.local_url, verbose=False).predict([handle_file(str(note))], api_name="/add_documents")[:2]
+    assert "Added 1 document" in summary and "uploads/harbour.txt" in [row[0] for row in rows["data"]]
+    assert "41 ferries" in bot.ask("How many ferries did the harbour master count?").text

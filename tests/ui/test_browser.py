@@ -1,0 +1,96 @@
+"""The chat in a real browser: Debian's chromium driven by Playwright (no `playwright install`)."""
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update"]
+
+if not (os.path.exists(CHROMIUM) and importlib.util.find_spec("playwright")) and not os.environ.get("CI"):
+    pytest.skip("needs Debian chromium and the playwright package (CI installs both)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    from playwright.sync_api import sync_playwright
+
+    app, _ = served
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.requested_hosts = set()
+        page.on("request", lambda request: page.requested_hosts.add(urlsplit(request.url).hostname))
+        page.goto(app.local_url)
+        yield page
+        browser.close()
+
+
+def screenshot(page, tmp_path: Path, name: str) -> Path:
+    """Saved under tmp_path, and also under $GROUNDQA_SCREENSHOTS when set (how docs/ gets its pictures)."""
+    path = tmp_path / name
+    page.screenshot(path=path)
+    if os.environ.get("GROUNDQA_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["GROUNDQA_SCREENSHOTS"]) / name)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return path
+
+
+@pytest.mark.slow
+def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
+    question = page.get_by_label("Question")
+    question.fill("Who led the Russian delegation in Istanbul?")
+    question.press("Enter")
+    source = page.locator("#gq-1-1")
+    source.wait_for(timeout=30_000)  # the sources come last, once the answer has streamed in
+    answer = page.locator("[data-testid='bot']").filter(has_text="Medinsky").first
+    marker = answer.locator("a[href='#gq-1-1']").first
+    assert marker.is_visible() and marker.inner_text() == "[1]"
+    assert "Istanbul talks" in source.locator("summary").inner_text()
+    assert not source.locator("mark.gq-highlight").is_visible()  # closed until asked for
+    marker.click()
+    highlight = source.locator("mark.gq-highlight")
+    highlight.wait_for(state="visible", timeout=5_000)
+    assert "Presidential Aide Vladimir Medinsky" in highlight.inner_text()
+    assert "Rustem Umerov" in source.locator(".gq-passage").inner_text()  # the surrounding document text
+    assert len(page.context.pages) == 1  # the citation opened in place, not in a new tab
+    screenshot(page, tmp_path, "chat.png")
+
+
+@pytest.mark.slow
+def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
+    from playwright.sync_api import expect
+
+    sources = page.locator("details.gq-source")
+    shown_before = sources.count()
+    question = page.get_by_label("Question")
+    question.fill("What is the capital of Australia?")
+    question.press("Enter")
+    page.get_by_text("Closest passages — context only").first.wait_for(timeout=30_000)  # comes last
+    expect(sources).not_to_have_count(shown_before)
+    sources.last.scroll_into_view_if_needed()
+    assert sources.last.is_visible() and sources.last.locator("blockquote").inner_text().strip()
+    assert page.locator("[data-testid='bot']").filter(has_text="Not in the sources.").first.is_visible()
+
+
+@pytest.mark.slow
+def test_upload_adds_a_document_and_names_a_bad_one(page, tmp_path):
+    good, bad = tmp_path / "harbour-log.md", tmp_path / "scan.pdf"
+    good.write_text("# Harbour log\n\nForty-one ferries crossed the Bosphorus on the morning of the talks.\n",
+                    encoding="utf-8")
+    bad.write_bytes(b"%PDF-1.4 cut short")
+    page.locator("#gq-upload input[type=file]").set_input_files([str(good), str(bad)])
+    page.get_by_text("Added 1 document").wait_for(timeout=60_000)
+    assert page.get_by_text("Skipped scan.pdf: cannot parse .pdf file").is_visible()
+    assert page.locator("#gq-documents").get_by_text("uploads/harbour-log.md").is_visible()
+    screenshot(page, tmp_path, "upload.png")
+
+
+@pytest.mark.slow
+def test_the_page_made_no_request_off_the_machine(page):
+    assert page.requested_hosts == {"127.0.0.1"}
