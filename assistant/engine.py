@@ -75,7 +75,8 @@ class Assistant:
         """Copy files into the sources folder's uploads/ and index them incrementally.
         Files that cannot be accepted are listed in the report's `skipped` with the reason."""
         if not self.accepts_uploads:
-            where = "the bundled corpus" if self.sources else f"the index at {self.index_dir}"
+            where = ("the bundled corpus" if self.on_bundled_corpus else
+                     f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_dir}")
             raise GroundQAError(f"{where} takes no uploads; start with --sources DIR (a folder of your own) "
                                 f"to add documents")
         rejected = []

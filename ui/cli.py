@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
 
+    bench = commands.add_parser("bench", help="speed benchmark: ingestion vs plain llama-index, latency, cold start")
+    bench.add_argument("--docs", type=int, default=2000, help="HaluEval paragraphs to ingest (default 2000)")
+    bench.add_argument("--runs", type=int, default=3, help="runs per ingestion figure; the median is kept")
+    bench.add_argument("--sizes", default="20000,100000", help="extra index sizes for latency (comma-separated)")
+    bench.add_argument("--queries", type=int, default=200, help="questions timed per size")
+    bench.add_argument("--json", dest="json_path", default="bench.json", help="where to write the JSON")
+    bench.add_argument("--no-llama-index", dest="llama", action="store_false",
+                       help="skip the plain llama-index pipeline (it needs the [bench] extra)")
+    bench.set_defaults(run=_bench)
+
     chat = commands.add_parser("chat", help="chat window in the browser, served on 127.0.0.1")
     chat.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
     chat.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
@@ -144,6 +154,12 @@ def _print_answer(reply) -> None:
         console.print(f"    “{escape(citation.quote)}”")
     for sentence in reply.removed_sentences:
         console.print(f"[red]removed (not supported by the sources):[/red] {escape(sentence)}")
+
+
+def _bench(args) -> int:
+    from evals.bench import run_from_args
+
+    return run_from_args(args)
 
 
 def _chat(args) -> int:

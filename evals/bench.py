@@ -1,0 +1,246 @@
+"""Speed benchmark: ingestion against the plain llama-index pipeline, query latency at 2k / 20k /
+100k chunks, and cold start of the command line. Prints a table and writes JSON.
+
+    groundqa bench [--docs 2000] [--runs 3] [--sizes 20000,100000] [--json bench.json] [--no-llama-index]
+
+Ingestion reads HaluEval knowledge paragraphs (real text written by others, vendored in
+evals/data/halueval). Both pipelines get the same files and the same bundled model, loaded
+before the clock starts; each figure is the median of `--runs` runs in this one process.
+Larger sizes replicate the real chunks (text for BM25, vectors plus small noise for FAISS) so
+search work matches real data without embedding 100k texts.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .halueval import DATA, load_records
+
+QUESTION = "Who led the Russian delegation in Istanbul?"
+
+
+def peak_rss_reset() -> None:
+    """Start a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def write_corpus(folder: Path, docs: int, data: Path = DATA) -> tuple[list[str], list[str]]:
+    """The first `docs` distinct HaluEval knowledge paragraphs, one file each; returns (texts, questions)."""
+    texts, questions = {}, []
+    for record in load_records(data):
+        if record["knowledge"] not in texts and len(texts) < docs:
+            texts[record["knowledge"]] = None
+            questions.append(record["question"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, text in enumerate(texts):
+        (folder / f"doc{number:05d}.txt").write_text(text, encoding="utf-8")
+    return list(texts), questions
+
+
+def time_ours(folder: Path, scratch: Path, run: int, embedder) -> dict:
+    from index import build_index
+
+    peak_rss_reset()
+    report = build_index(folder, scratch / f"ours-{run}", embedder=embedder)
+    return {"seconds": report.seconds, "chunks": report.chunks_total, "peak_rss_mb": peak_rss_mb()}
+
+
+def llama_index_pipeline(model_path: str):
+    """The pipeline a llama-index user writes first, on the same bundled model; returns run(folder)."""
+    import faiss
+    from llama_index.core import Settings, SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    Settings.llm = None  # explicit: no hosted LLM default
+    Settings.embed_model = HuggingFaceEmbedding(model_name=model_path, device="cpu")
+
+    def run(folder: Path) -> dict:
+        peak_rss_reset()
+        started = time.perf_counter()
+        documents = SimpleDirectoryReader(str(folder)).load_data()
+        nodes = SentenceSplitter().get_nodes_from_documents(documents)
+        store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(384))
+        VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults(vector_store=store))
+        return {"seconds": time.perf_counter() - started, "chunks": len(nodes), "peak_rss_mb": peak_rss_mb()}
+
+    return run
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50_ms": 1000 * statistics.median(ordered),
+            "p95_ms": 1000 * ordered[max(0, int(round(0.95 * len(ordered))) - 1)], "n": len(ordered)}
+
+
+def time_queries(assistant, questions: list[str], full: bool) -> dict:
+    call = assistant.ask if full else assistant.retrieve
+    call(questions[0])  # warm
+    samples = []
+    for question in questions:
+        started = time.perf_counter()
+        call(question)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def scaled_index(index, size: int, seed: int = 0):
+    """An in-memory Index of `size` chunks: the real chunks cycled, vectors jittered and renormalised."""
+    from index import Index
+    from index.store import make_store
+
+    rng = np.random.default_rng(seed)
+    real = np.vstack([index.store._index.reconstruct(int(c.vector_id)) for c in index.chunks])
+    chunks, vectors = [], []
+    for i in range(size):
+        chunk = index.chunks[i % len(index.chunks)]
+        chunks.append(replace(chunk, id=f"{i + 1:015x}"))  # vector_id = i + 1
+        vectors.append(real[i % len(real)])
+    vectors = np.asarray(vectors, dtype=np.float32) + rng.normal(0, 0.02, (size, real.shape[1])).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = make_store("faiss", real.shape[1])
+    store.add(np.arange(1, size + 1, dtype=np.int64), vectors)
+    return Index(index.manifest, chunks, index.documents, store)
+
+
+def cold_start(runs: int, home: Path) -> dict:
+    """Wall time of fresh `groundqa` processes (the bundled index already built under `home`)."""
+    command = [sys.executable, "-m", "ui.cli"]
+    env = {**os.environ, "GROUNDQA_HOME": str(home)}
+    subprocess.run(command + ["ask", QUESTION], env=env, capture_output=True, check=True)  # builds the index
+    timings = {}
+    for name, extra in (("ask", ["ask", QUESTION]), ("help", ["--help"])):
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(command + extra, env=env, capture_output=True, check=True)
+            samples.append(time.perf_counter() - started)
+        timings[name] = {"median_s": statistics.median(samples), "runs": samples}
+    return timings
+
+
+def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000), llama: bool = True,
+              queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3) -> dict:
+    from assistant import Assistant
+    from index import shared_embedder
+    from index.embedder import bundled_model_path
+
+    embedder = shared_embedder()
+    embedder.warm_up()
+    result = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs}
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        folder = scratch / "docs"
+        _, questions = write_corpus(folder, docs, data)
+        megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+        result["corpus"] = {"files": docs, "megabytes": megabytes, "origin": "HaluEval QA knowledge paragraphs"}
+
+        ours = [time_ours(folder, scratch, run, embedder) for run in range(runs)]
+        result["ingest_ours"] = _ingest_summary(ours, megabytes)
+        log(f"ingest (groundqa): {result['ingest_ours']}")
+        if llama:
+            pipeline = llama_index_pipeline(bundled_model_path())
+            theirs = [pipeline(folder) for _ in range(runs)]
+            result["ingest_llama_index"] = _ingest_summary(theirs, megabytes)
+            result["ingest_speedup"] = (result["ingest_ours"]["chunks_per_s"]
+                                        / result["ingest_llama_index"]["chunks_per_s"])
+            log(f"ingest (llama-index): {result['ingest_llama_index']}")
+
+        assistant = Assistant(index_dir=scratch / "ours-0", embedder=embedder)
+        sample = questions[:queries]
+        n_chunks = len(assistant.index.chunks)
+        latency = {n_chunks: {"retrieve": time_queries(assistant, sample, full=False),
+                              "answer": time_queries(assistant, sample, full=True)}}
+        real_index = assistant.index
+        for size in sizes:
+            assistant._index = scaled_index(real_index, size)
+            _ = assistant._index.bm25  # built once, as a long-running process would
+            # Retrieval only: the reader would see five copies of one passage, which is not real work.
+            latency[size] = {"retrieve": time_queries(assistant, sample, full=False)}
+            log(f"latency at {size} chunks: {latency[size]}")
+        result["latency"] = latency
+
+        bundled = Assistant(index_dir=scratch / "bundled", embedder=embedder,
+                            sources=Path(__file__).resolve().parent.parent / "sources" / "corpus")
+        from evals import BUNDLED_SETS, load_cases
+
+        cases, _ = load_cases(BUNDLED_SETS / "istanbul.jsonl")
+        bundled.warm_up()
+        result["bundled_answer"] = time_queries(bundled, ([c.question for c in cases] * 3)[:queries], full=True)
+        result["cold_start"] = cold_start(cold_runs, scratch / "home")
+    return result
+
+
+def _ingest_summary(runs: list[dict], megabytes: float) -> dict:
+    seconds = statistics.median(r["seconds"] for r in runs)
+    chunks = runs[0]["chunks"]
+    return {"seconds": seconds, "chunks": chunks, "chunks_per_s": chunks / seconds, "mb_per_s": megabytes / seconds,
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs_s": [r["seconds"] for r in runs]}
+
+
+def bench_table(result: dict) -> str:
+    """The benchmark as a Markdown table (what README quotes)."""
+    rows = [f"| figure ({result['cores']} cores, median of {result['runs']} runs) | groundqa | plain llama-index |",
+            "|---|---|---|"]
+    ours, theirs = result["ingest_ours"], result.get("ingest_llama_index")
+    rows.append(f"| ingest {result['corpus']['files']} files ({result['corpus']['megabytes']:.2f} MB) | "
+                f"{ours['seconds']:.1f} s, {ours['chunks']} chunks, **{ours['chunks_per_s']:.0f} chunks/s**, "
+                f"{ours['mb_per_s']:.3f} MB/s, peak RSS {ours['peak_rss_mb']:.0f} MB | "
+                + (f"{theirs['seconds']:.1f} s, {theirs['chunks']} chunks, {theirs['chunks_per_s']:.0f} chunks/s, "
+                   f"{theirs['mb_per_s']:.3f} MB/s, peak RSS {theirs['peak_rss_mb']:.0f} MB |" if theirs else "– |"))
+    if theirs:
+        rows.append(f"| ingestion speed-up (chunks/s) | **{result['ingest_speedup']:.2f}×** | 1× |")
+    for size, figures in result["latency"].items():
+        cells = [f"{figures[k]['p50_ms']:.0f} ms ({figures[k]['p95_ms']:.0f})" for k in ("retrieve", "answer")
+                 if k in figures]
+        label = "retrieve / full answer" if "answer" in figures else "retrieve (replicated chunks)"
+        rows.append(f"| {int(size):,} chunks: {label} p50 (p95) | {' / '.join(cells)} | |")
+    bundled = result["bundled_answer"]
+    rows.append(f"| bundled corpus: full answer p50 (p95) | {bundled['p50_ms']:.0f} ms ({bundled['p95_ms']:.0f}) | |")
+    cold = result["cold_start"]
+    rows.append(f"| cold `groundqa ask` / `groundqa --help` | {cold['ask']['median_s']:.2f} s / "
+                f"{cold['help']['median_s']:.2f} s | |")
+    return "\n".join(rows)
+
+
+def run_from_args(args) -> int:
+    """`groundqa bench`: run, print the table, write the JSON."""
+    import json
+
+    if args.docs < 1 or args.runs < 1 or args.queries < 1:
+        raise ValueError("--docs, --runs and --queries must be at least 1")
+    sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    if args.llama:
+        try:
+            import llama_index.embeddings.huggingface  # noqa: F401
+            import llama_index.vector_stores.faiss  # noqa: F401
+        except ImportError:
+            raise ImportError("the llama-index comparison needs: pip install \".[bench]\" "
+                              "(or pass --no-llama-index)") from None
+    result = run_bench(args.docs, args.runs, sizes, args.llama, args.queries,
+                       log=lambda line: print(line, file=sys.stderr, flush=True))
+    Path(args.json_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(bench_table(result))
+    print(f"\nJSON: {args.json_path}")
+    return 0
+

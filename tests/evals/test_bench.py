@@ -1,0 +1,57 @@
+"""The speed benchmark runs end to end at a tiny size and its pieces measure what they claim."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from evals.bench import bench_table, peak_rss_mb, peak_rss_reset, run_bench, scaled_index, write_corpus
+from ui.cli import main
+
+
+def test_corpus_is_distinct_halueval_paragraphs_with_their_questions(tmp_path):
+    texts, questions = write_corpus(tmp_path / "docs", 25)
+    assert len(texts) == len(set(texts)) == len(questions) == 25
+    assert sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "docs").iterdir()) == sorted(texts)
+
+
+def test_scaled_index_repeats_real_chunks_with_near_identical_vectors(bundled_assistant):
+    real = bundled_assistant.index
+    big = scaled_index(real, 3 * len(real.chunks) + 1)
+    assert len(big.chunks) == len(big.store) == 3 * len(real.chunks) + 1
+    assert [c.text for c in big.chunks[: len(real.chunks)]] == [c.text for c in real.chunks]
+    query = bundled_assistant.embedder.embed([real.chunks[1].text])[0]
+    _, ids = big.store.search(query, 3)
+    assert {big.by_vector_id[int(i)].text for i in ids} == {real.chunks[1].text}  # its three copies win
+    assert np.allclose(np.linalg.norm(np.vstack([big.store._index.reconstruct(int(i)) for i in ids]), axis=1), 1)
+
+
+def test_peak_rss_window_sees_a_fresh_allocation():
+    peak_rss_reset()
+    before = peak_rss_mb()
+    block = np.ones(64 * 2**20 // 8)  # 64 MB, touched
+    assert peak_rss_mb() - before > 50 and block.sum() > 0
+
+
+@pytest.mark.slow
+def test_tiny_bench_run_reports_every_figure(tmp_path):
+    result = run_bench(docs=20, runs=1, sizes=(60,), llama=False, queries=3, log=lambda line: None, cold_runs=1)
+    assert result["ingest_ours"]["chunks"] >= 20 and result["ingest_ours"]["chunks_per_s"] > 0
+    assert set(result["latency"]) == {result["ingest_ours"]["chunks"], 60}
+    assert all(f["p50_ms"] > 0 for figures in result["latency"].values() for f in figures.values())
+    assert 0 < result["cold_start"]["help"]["median_s"] < result["cold_start"]["ask"]["median_s"]
+    table = bench_table(result)
+    assert "| 60 chunks: retrieve (replicated chunks) p50 (p95) |" in table and "cold `groundqa ask`" in table
+    json.dumps(result, default=str)
+
+
+def test_bench_without_the_llama_index_extra_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "llama_index.embeddings.huggingface", None)
+    assert main(["bench", "--docs", "5"]) == 2
+    assert 'pip install ".[bench]"' in capsys.readouterr().err
+
+
+def test_bench_rejects_nonsense_sizes(capsys):
+    assert main(["bench", "--runs", "0"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
