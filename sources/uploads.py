@@ -22,7 +22,8 @@ def safe_upload_name(name: str) -> str:
     """The file name part of `name`, checked: no folders, no hidden or control characters, a supported type."""
     base = unicodedata.normalize("NFC", str(name).replace("\\", "/").rsplit("/", 1)[-1]).strip()
     if not base or base in (".", "..") or base.startswith(".") or _UNSAFE.search(base):
-        raise LoaderError(name, "not a usable file name; rename it (no folders, leading dot or control characters)")
+        raise LoaderError(repr(str(name))[:60], "not a usable file name; rename it (no folders, leading dot or "
+                                                "control characters)")
     if len(base.encode()) > 200:
         raise LoaderError(base[:40] + "…", "file name longer than 200 bytes; rename it")
     if Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
