@@ -110,7 +110,7 @@ def scaled_index(index, size: int, seed: int = 0):
     from index.store import make_store
 
     rng = np.random.default_rng(seed)
-    real = np.vstack([index.store._index.reconstruct(int(c.vector_id)) for c in index.chunks])
+    real = index.store.vectors(c.vector_id for c in index.chunks)
     chunks, vectors = [], []
     for i in range(size):
         chunk = index.chunks[i % len(index.chunks)]

@@ -43,6 +43,10 @@ class FaissStore:
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
+    def vectors(self, ids) -> np.ndarray:
+        """The stored vectors of `ids`, in that order."""
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+
     def save(self, path: Path) -> None:
         import faiss
 
