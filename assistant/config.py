@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Literal
-
-
-def groundqa_home() -> Path:
-    """Where indexes live: $GROUNDQA_HOME, else ~/.cache/groundqa."""
-    return Path(os.environ.get("GROUNDQA_HOME") or Path.home() / ".cache" / "groundqa")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from index import BuildReport, Embedder, Index, build_index, open_index, shared_embedder
+from index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
 from sources import BUNDLED_CORPUS, GroundQAError, LoaderError, save_upload
 
 from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
-from .config import Settings, groundqa_home
+from .config import Settings
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
 from .types import Answer

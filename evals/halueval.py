@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.config import groundqa_home
 from assistant.verify import GroundingJudge
+from index import Embedder, groundqa_home, shared_embedder
 from index.text import words
 
 from .cases import Case
@@ -82,7 +82,8 @@ def write_corpus(records: list[dict], folder: Path) -> dict[str, str]:
 
 
 def run_halueval(split: str = "test", limit: int | None = None, data: str | Path = DATA, *,
-                 report_dir: str | Path | None = None, show_progress: bool = False) -> EvalResult:
+                 report_dir: str | Path | None = None, show_progress: bool = False,
+                 embedder: Embedder | None = None) -> EvalResult:
     """Index the whole HaluEval corpus (cached under $GROUNDQA_HOME), then evaluate one split.
 
     >>> result = run_halueval("dev", limit=200)                        # doctest: +SKIP
@@ -96,7 +97,9 @@ def run_halueval(split: str = "test", limit: int | None = None, data: str | Path
     digest = hashlib.sha256(Path(data).read_bytes()).hexdigest()[:10]
     home = groundqa_home() / "benchmarks" / f"halueval-{digest}"
     names = write_corpus(records, home / "docs")
-    assistant = Assistant(index_dir=home / "index", sources=home / "docs")
+    embedder = embedder or shared_embedder()
+    # One cached index per embedder, so comparing backends does not rebuild on every switch.
+    assistant = Assistant(index_dir=home / f"index-{embedder.backend}", sources=home / "docs", embedder=embedder)
     assistant.build(show_progress=show_progress)
     cases = [Case(f"line-{number}", record["question"], [record["right_answer"]], True,
                   source=names[record["knowledge"]], set=f"halueval-{split}") for number, record in selected]

@@ -8,7 +8,10 @@ import numpy as np
 
 from sources.offline import force_offline
 
+from .encoders import BACKENDS, Backend, make_encoder
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_BACKEND: Backend = "onnx-int8"
 
 
 def bundled_model_path() -> str:
@@ -20,49 +23,57 @@ def bundled_model_path() -> str:
 
 
 class Embedder:
-    """Normalised sentence embeddings; `embed(["text"])` returns a float32 (n, dim) array."""
+    """Normalised sentence embeddings; `embed(["text"])` returns a float32 (n, dim) array.
 
-    name = MODEL_NAME
+    `backend` picks how the model runs: "onnx-int8" (default: ONNX Runtime with int8 weights, no
+    torch on the query path; kept because retrieval on the eval sets does not drop, see README),
+    "onnx" (fp32) or "torch" (sentence-transformers). Indexes record `name`, which names the backend,
+    so vectors from different backends are never mixed in one index.
+    """
+
     dimension = 384
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64):
+    def __init__(self, model_path: str | None = None, batch_size: int = 64, backend: Backend = DEFAULT_BACKEND):
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
         self.model_path = model_path
         self.batch_size = batch_size
-        self._model = None
+        self.backend = backend
+        self._encoder = None
         self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return MODEL_NAME if self.backend == "torch" else f"{MODEL_NAME} ({self.backend})"
 
     def warm_up(self) -> None:
         with self._lock:
-            if self._model is None:
+            if self._encoder is None:
                 force_offline()
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(self.model_path or bundled_model_path(), device="cpu")
-                get_dimension = getattr(self._model, "get_embedding_dimension", None) or \
-                    self._model.get_sentence_embedding_dimension
-                self.dimension = get_dimension()
+                self._encoder = make_encoder(self.backend, self.model_path or bundled_model_path())
+                self.dimension = self._encoder.dimension
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """Encode in slices, one thread at a time (a tokenizer must not be shared by two threads at
-        once), so a long index build never holds the model for more than one slice while a
-        question waits."""
+        """Encode longest-first (batches of similar length pad little) in slices, one thread at a
+        time (a tokenizer must not be shared by two threads at once), so a long index build never
+        holds the model for more than one slice while a question waits."""
         self.warm_up()
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         step = self.batch_size * 4
         progress = _progress_bar(len(texts)) if show_progress else None
-        parts = []
         for start in range(0, len(texts), step):
+            picked = order[start:start + step]
             with self._lock:
-                parts.append(self._model.encode(texts[start:start + step], batch_size=self.batch_size,
-                                                normalize_embeddings=True, convert_to_numpy=True,
-                                                show_progress_bar=False))
+                vectors[picked] = self._encoder.encode([texts[i] for i in picked], self.batch_size)
             if progress is not None:
-                progress.update(len(parts[-1]))
+                progress.update(len(picked))
         if progress is not None:
             progress.close()
-        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+        return vectors
 
 
 def _progress_bar(total: int):

@@ -13,8 +13,9 @@ class BundledEmbedding(BaseEmbedding):
     _embedder: Embedder = PrivateAttr()
 
     def __init__(self, embedder: Embedder | None = None, **kwargs):
-        super().__init__(model_name=Embedder.name, **kwargs)
-        self._embedder = embedder or shared_embedder()
+        embedder = embedder or shared_embedder()
+        super().__init__(model_name=embedder.name, **kwargs)
+        self._embedder = embedder
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._embedder.embed([query])[0].tolist()

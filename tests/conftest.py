@@ -9,11 +9,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "evals" / "sets" / "istanbul.jsonl"
 
 
+@pytest.fixture(scope="session")
+def models_cache(tmp_path_factory):
+    """The ONNX export is made once per session, not once per test home."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def groundqa_home(tmp_path, monkeypatch):
+def groundqa_home(tmp_path, monkeypatch, models_cache):
     """Every test gets its own index home; nothing touches ~/.cache."""
     home = tmp_path / "home"
     monkeypatch.setenv("GROUNDQA_HOME", str(home))
+    monkeypatch.setenv("GROUNDQA_MODELS", str(models_cache))
     monkeypatch.delenv("GROUNDQA_LLM_URL", raising=False)
     monkeypatch.delenv("GROUNDQA_LLM_MODEL", raising=False)
     return home

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", help="folder of .txt/.md/.html/.pdf/.docx files (default: bundled corpus)")
     index.add_argument("--index", dest="index_dir", help="where to keep the index (default: under $GROUNDQA_HOME)")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    _embedder_option(index)
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm-url", help="OpenAI-compatible endpoint for --mode llm (or $GROUNDQA_LLM_URL)")
     ask.add_argument("--llm-model", help="model name for --mode llm (or $GROUNDQA_LLM_MODEL)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _embedder_option(ask)
     ask.set_defaults(run=_ask)
 
     bench = commands.add_parser("bench", help="speed benchmark: ingestion vs plain llama-index, latency, cold start")
@@ -64,12 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", dest="json_path", default="bench.json", help="where to write the JSON")
     bench.add_argument("--no-llama-index", dest="llama", action="store_false",
                        help="skip the plain llama-index pipeline (it needs the [bench] extra)")
+    bench.add_argument("--no-torch", dest="torch", action="store_false",
+                       help="skip the ingestion run on the torch embedder (the 'before' figure)")
     bench.set_defaults(run=_bench)
 
     chat = commands.add_parser("chat", help="chat window in the browser, served on 127.0.0.1")
     chat.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
     chat.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
     chat.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
+    _embedder_option(chat)
     chat.set_defaults(run=_chat)
 
     evaluate = commands.add_parser("eval", help="run eval sets or a benchmark; write a report; gate on metrics",
@@ -87,18 +92,32 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="benchmark: only the first N questions of the split")
     evaluate.add_argument("--data", help="benchmark data file (default: the vendored copy)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _embedder_option(evaluate)
     evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _embedder_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--embedder", choices=["onnx-int8", "onnx", "torch"],
+                         help="how the embedding model runs (default onnx-int8); an index remembers its "
+                              "embedder and is rebuilt when it changes")
+
+
+def _embedder(args):
+    from index import Embedder, shared_embedder
+
+    return Embedder(backend=args.embedder) if args.embedder else shared_embedder()
 
 
 def _assistant(args):
     from assistant import Assistant
 
+    embedder = _embedder(args)
     if args.sources and args.index_dir:
-        return Assistant(index_dir=args.index_dir, sources=args.sources)
+        return Assistant(index_dir=args.index_dir, sources=args.sources, embedder=embedder)
     if args.index_dir:
-        return Assistant(index_dir=args.index_dir)
-    return Assistant(sources=args.sources) if args.sources else Assistant()
+        return Assistant(index_dir=args.index_dir, embedder=embedder)
+    return Assistant(sources=args.sources or None, embedder=embedder)
 
 
 def _index(args) -> int:
@@ -111,7 +130,8 @@ def _index(args) -> int:
         print(f"groundqa: error: no .txt/.md/.html/.pdf/.docx files found under {path}", file=sys.stderr)
         return 2
     index_dir = args.index_dir or default_index_dir(path)
-    report = build_index(path, index_dir, show_progress=sys.stderr.isatty(), rebuild=args.rebuild)
+    report = build_index(path, index_dir, embedder=_embedder(args), show_progress=sys.stderr.isatty(),
+                         rebuild=args.rebuild)
     if report.rebuild_reason:
         print(f"note: {report.rebuild_reason}", file=sys.stderr)
     for path_, reason in report.skipped:
@@ -184,7 +204,7 @@ def _eval(args) -> int:
         from evals.halueval import DATA, run_halueval
 
         result = run_halueval(args.split, args.limit, args.data or DATA, report_dir=args.report,
-                              show_progress=progress)
+                              show_progress=progress, embedder=_embedder(args))
     else:
         from evals import run_eval
 

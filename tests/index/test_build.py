@@ -74,7 +74,7 @@ def test_corrupt_index_is_detected_then_rebuilt(tmp_path, corpus, embedder):
 def test_manifest_records_build_settings(tmp_path, corpus, embedder):
     build_index(corpus, tmp_path / "idx", embedder=embedder)
     manifest = json.loads((current_generation(tmp_path / "idx") / "manifest.json").read_text())
-    assert manifest["model"] == Embedder.name and manifest["dimension"] == 384
+    assert manifest["model"] == embedder.name and manifest["dimension"] == 384
     assert set(manifest["files"]) == {"notes.md", "rivers.txt"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
     assert set(manifest["checksums"]) == {"vectors.faiss", "chunks.jsonl", "documents.jsonl"}

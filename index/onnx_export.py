@@ -1,0 +1,116 @@
+"""Export a sentence-transformers model to ONNX once (optionally int8-quantized) and cache the file.
+
+torch and transformers are imported only here, on the first run; afterwards the cached file is all
+the ONNX encoder needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .home import models_home
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def check_mean_pooled(model_path: str | Path) -> int:
+    """The max sequence length of a Transformer -> mean Pooling -> Normalize model (the layout the
+    ONNX encoder reproduces); ValueError for any other layout."""
+    model_path = Path(model_path)
+    try:
+        modules = [m["type"].rsplit(".", 1)[-1] for m in json.loads((model_path / "modules.json").read_text())]
+        pooling = json.loads((model_path / "1_Pooling" / "config.json").read_text())
+        max_length = json.loads((model_path / "sentence_bert_config.json").read_text())["max_seq_length"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{model_path} is not a sentence-transformers model folder ({exc}); "
+                         f"use backend='torch'") from None
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
+    if modules != ["Transformer", "Pooling", "Normalize"] or modes != ["pooling_mode_mean_tokens"]:
+        raise ValueError(f"the ONNX backend supports Transformer + mean pooling + Normalize models; "
+                         f"{model_path} has {modules} with {modes}; use backend='torch'")
+    return int(max_length)
+
+
+def exported_model(model_path: str | Path, quantized: bool) -> Path:
+    """Path of the cached ONNX export of `model_path`, exporting it first if needed."""
+    import onnxruntime
+
+    model_path = Path(model_path)
+    weights = model_path / "model.safetensors"
+    stat = weights.stat()
+    key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
+                         f"{onnxruntime.__version__}".encode()).hexdigest()[:12]
+    folder = models_home() / f"{model_path.name}-{key}"
+    target = folder / ("model.int8.onnx" if quantized else "model.onnx")
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        plain = folder / "model.onnx"
+        if not plain.exists():
+            _atomic(plain, lambda tmp: _export(model_path, tmp))
+        if quantized:
+            _atomic(target, lambda tmp: _quantize(plain, tmp))
+    return target
+
+
+def discard(path: Path) -> None:
+    """Remove a cached export that failed to load, so the next call exports it again."""
+    path.unlink(missing_ok=True)
+
+
+def _atomic(target: Path, write) -> None:
+    """Write via a temp file in the same folder + fsync + rename: a killed export leaves no half file."""
+    handle, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".onnx", dir=target.parent)
+    os.close(handle)
+    os.chmod(tmp, 0o644)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _export(model_path: Path, target: Path) -> None:
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(model_path)).eval()
+    # Trace with padding in the batch so the exported attention honours the mask.
+    sample = torch.ones(2, 8, dtype=torch.long)
+    mask = sample.clone()
+    mask[1, 4:] = 0
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(LastHiddenState(model), (sample, mask, torch.zeros_like(sample)), str(target),
+                          input_names=list(INPUTS), output_names=["last_hidden_state"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+
+
+def _quantize(plain: Path, target: Path) -> None:
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic logs "please consider pre-processing" on the root logger
+    try:
+        quantize_dynamic(str(plain), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)

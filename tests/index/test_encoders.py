@@ -1,0 +1,103 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from index import Embedder
+from index.embedder import bundled_model_path
+from index.onnx_export import _atomic, check_mean_pooled, exported_model
+
+# Mixed lengths in one batch: padding must not change a text's vector.
+TEXTS = ["Who led the Russian delegation?",
+         "The talks in Istanbul lasted less than two hours. " * 12,
+         "Prisoner exchange", "Картофель", "", "🙂 emoji and ümlauts",
+         "Ukraine's delegation was headed by Defence Minister Rustem Umerov, who met the Turkish side first."]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return Embedder(backend="torch").embed(TEXTS)
+
+
+@pytest.mark.slow
+def test_onnx_fp32_gives_the_sentence_transformers_vectors(torch_vectors):
+    vectors = Embedder(backend="onnx").embed(TEXTS)
+    assert vectors.shape == torch_vectors.shape and vectors.dtype == np.float32
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.9999
+
+
+@pytest.mark.slow
+def test_int8_vectors_stay_close_to_the_originals(torch_vectors, embedder):
+    assert embedder.backend == "onnx-int8"
+    cosine = np.sum(embedder.embed(TEXTS) * torch_vectors, axis=1)
+    assert cosine.min() > 0.95 and cosine.mean() > 0.98
+
+
+def test_sorting_by_length_keeps_each_vector_with_its_text():
+    fp32 = Embedder(backend="onnx")
+    together = fp32.embed(TEXTS)
+    one_by_one = np.vstack([fp32.embed([text]) for text in TEXTS])
+    assert np.allclose(together, one_by_one, atol=1e-4)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+
+
+def test_int8_vectors_move_only_slightly_with_their_batch_mates(embedder):
+    # Dynamic quantization scales activations per batch, so batch-mates nudge a vector a little.
+    together = embedder.embed(TEXTS)
+    one_by_one = np.vstack([embedder.embed([text]) for text in TEXTS])
+    assert np.sum(together * one_by_one, axis=1).min() > 0.96
+    assert list(np.argmax(together @ one_by_one.T, axis=1)) == list(range(len(TEXTS)))
+
+
+def test_the_index_records_the_backend_in_the_model_name(embedder):
+    assert embedder.name.endswith("(onnx-int8)")
+    assert Embedder(backend="torch").name == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_unknown_backend_names_the_valid_ones():
+    with pytest.raises(ValueError, match="Unknown embedding backend 'gpu'. Valid choices: 'onnx-int8', 'onnx'"):
+        Embedder(backend="gpu")
+
+
+def test_onnx_refuses_a_model_it_cannot_reproduce(tmp_path):
+    model = tmp_path / "cls-model"
+    shutil.copytree(bundled_model_path(), model, ignore=shutil.ignore_patterns("*.safetensors"))
+    config = model / "1_Pooling" / "config.json"
+    pooling = json.loads(config.read_text())
+    pooling.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    config.write_text(json.dumps(pooling))
+    with pytest.raises(ValueError, match="mean pooling.*backend='torch'"):
+        check_mean_pooled(model)
+    assert check_mean_pooled(bundled_model_path()) == 256
+
+
+def test_a_damaged_cached_export_is_made_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROUNDQA_MODELS", str(tmp_path / "models"))
+    cached = exported_model(bundled_model_path(), quantized=True)
+    cached.write_bytes(b"not an onnx file")
+    vectors = Embedder().embed(["deepest lake"])
+    assert np.isclose(np.linalg.norm(vectors), 1) and cached.stat().st_size > 1_000_000
+
+
+def test_an_interrupted_export_leaves_no_file(tmp_path):
+    def fail(path):
+        path.write_bytes(b"half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        _atomic(tmp_path / "model.onnx", fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_answering_with_onnx_never_imports_torch(bundled_assistant):
+    bundled_assistant.index  # built, and the model exported, in this process
+    script = ("import sys; from assistant import Assistant; "
+              f"a = Assistant(index_dir={str(bundled_assistant.index_dir)!r}); "
+              "print(a.ask('Who led the Russian delegation?').short_answer); "
+              "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["Presidential Aide Vladimir Medinsky", "[]"]
