@@ -98,7 +98,8 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
             store.save(staging / VECTORS)
             write_jsonl(staging / CHUNKS, (c.to_dict() for s in sorted(chunks_by_source) for c in chunks_by_source[s]))
             write_jsonl(staging / DOCUMENTS, (new_documents[s] for s in sorted(new_documents)))
-            publish_generation(index_dir, staging, {**settings, "source_root": str(root), "files": files,
+            publish_generation(index_dir, staging, {**settings, "vector_index": store.description,
+                                                    "source_root": str(root), "files": files,
                                                     "built": time.strftime("%Y-%m-%dT%H:%M:%S")})
     report.seconds = time.perf_counter() - started
     return report

@@ -1,0 +1,60 @@
+import numpy as np
+
+from index import build_index, open_index
+from index import store as store_module
+from index.files import current_generation, read_manifest
+from index.store import FaissStore
+
+
+def unit_vectors(n, dimension=32, seed=0):
+    vectors = np.random.default_rng(seed).normal(size=(n, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_small_stores_stay_exact(tmp_path):
+    store = FaissStore(32, hnsw_min=1000)
+    store.add(np.arange(500), unit_vectors(500))
+    store.save(tmp_path / "v.faiss")
+    assert store.kind == "flat" and FaissStore.load(tmp_path / "v.faiss").kind == "flat"
+
+
+def test_large_stores_switch_to_hnsw_on_save_and_find_the_same_neighbours(tmp_path):
+    vectors = unit_vectors(3000)
+    exact = FaissStore(32, hnsw_min=10**9)
+    exact.add(np.arange(100, 3100), vectors)
+    store = FaissStore(32, hnsw_min=2000)
+    store.add(np.arange(100, 3100), vectors)
+    store.save(tmp_path / "v.faiss")
+    loaded = FaissStore.load(tmp_path / "v.faiss")
+    assert loaded.kind == "hnsw" and len(loaded) == 3000
+    assert loaded.description == {"kind": "hnsw", "M": 32, "ef_construction": 80, "ef_search": 128, "vectors": 3000}
+    queries = unit_vectors(50, seed=1)
+    found = [set(loaded.search(q, 10)[1]) & set(exact.search(q, 10)[1]) for q in queries]
+    assert np.mean([len(f) for f in found]) / 10 >= 0.95
+    assert np.allclose(loaded.vectors([105]), vectors[5])
+
+
+def test_deleting_from_hnsw_falls_back_to_exact_and_rebuilds_on_save(tmp_path):
+    vectors = unit_vectors(3000)
+    store = FaissStore(32, hnsw_min=2000)
+    store.add(np.arange(3000), vectors)
+    store.save(tmp_path / "v.faiss")
+    store.delete(np.array([7, 8]))
+    assert store.kind == "flat" and len(store) == 2998
+    assert 7 not in store.search(vectors[7], 5)[1]
+    store.save(tmp_path / "v2.faiss")
+    assert store.kind == "hnsw"
+    store.add(np.array([7]), vectors[7:8])
+    assert store.search(vectors[7], 1)[1][0] == 7
+
+
+def test_the_manifest_records_which_vector_index_was_built(tmp_path, corpus, embedder, monkeypatch):
+    build_index(corpus, tmp_path / "flat", embedder=embedder)
+    assert read_manifest(current_generation(tmp_path / "flat"))["vector_index"]["kind"] == "flat"
+    monkeypatch.setattr(store_module, "HNSW_MIN_VECTORS", 1)
+    build_index(corpus, tmp_path / "hnsw", embedder=embedder)
+    index = open_index(tmp_path / "hnsw")
+    assert index.manifest["vector_index"]["kind"] == "hnsw" and index.store.kind == "hnsw"
+    _, ids = index.store.search(embedder.embed(["How high is Mont Blanc?"])[0], 1)
+    assert "4,806 metres" in index.by_vector_id[int(ids[0])].text
+
