@@ -1,7 +1,8 @@
 """Speed benchmark: ingestion against the plain llama-index pipeline, query latency at 2k / 20k /
 100k chunks, and cold start of the command line. Prints a table and writes JSON.
 
-    groundqa bench [--docs 2000] [--runs 3] [--sizes 20000,100000] [--json bench.json] [--no-llama-index]
+    groundqa bench [--docs 2000] [--runs 3] [--sizes 20000,100000,300000] [--json bench.json]
+                   [--no-llama-index] [--no-torch]
 
 Ingestion reads HaluEval knowledge paragraphs (real text written by others, vendored in
 evals/data/halueval). Both pipelines get the same files and the same bundled model, loaded
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .halueval import DATA, load_records
+from .halueval import write_corpus as write_halueval_corpus
 
 QUESTION = "Who led the Russian delegation in Istanbul?"
 
@@ -43,17 +45,16 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def write_corpus(folder: Path, docs: int, data: Path = DATA) -> tuple[list[str], list[str]]:
-    """The first `docs` distinct HaluEval knowledge paragraphs, one file each; returns (texts, questions)."""
-    texts, questions = {}, []
+def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
+    """The first `docs` distinct HaluEval knowledge texts, written as the HaluEval eval writes them (one
+    file each, paragraphs split); returns one question per document."""
+    chosen, questions = set(), []
     for record in load_records(data):
-        if record["knowledge"] not in texts and len(texts) < docs:
-            texts[record["knowledge"]] = None
+        if record["knowledge"] not in chosen and len(chosen) < docs:
+            chosen.add(record["knowledge"])
             questions.append(record["question"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for number, text in enumerate(texts):
-        (folder / f"doc{number:05d}.txt").write_text(text, encoding="utf-8")
-    return list(texts), questions
+    write_halueval_corpus([r for r in load_records(data) if r["knowledge"] in chosen], folder)
+    return questions
 
 
 def time_ours(folder: Path, scratch: Path, run: int, embedder) -> dict:
@@ -88,9 +89,9 @@ def llama_index_pipeline(model_path: str):
 
 
 def percentiles(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {"p50_ms": 1000 * statistics.median(ordered),
-            "p95_ms": 1000 * ordered[max(0, int(round(0.95 * len(ordered))) - 1)], "n": len(ordered)}
+    """p50 / p95 in milliseconds, interpolated as numpy does (the same rule as the eval summary)."""
+    p50, p95 = np.percentile(np.asarray(samples) * 1000, [50, 95])
+    return {"p50_ms": float(p50), "p95_ms": float(p95), "n": len(samples)}
 
 
 def time_queries(assistant, questions: list[str], full: bool) -> dict:
@@ -120,7 +121,35 @@ def scaled_index(index, size: int, seed: int = 0):
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     store = make_store("faiss", real.shape[1])
     store.add(np.arange(1, size + 1, dtype=np.int64), vectors)
+    store.fit_to_size()  # the vector index a build of this size would save
     return Index(index.manifest, chunks, index.documents, store)
+
+
+def vector_index_figures(index, query_vectors: np.ndarray, k: int = 10) -> dict:
+    """Exact (flat) against HNSW search over the same vectors: build time, search p50, recall@k of
+    HNSW against the exact top-k, and which kind the store picks at this size."""
+    from index.store import HNSW_MIN_VECTORS, FaissStore
+
+    ids = np.array([c.vector_id for c in index.chunks], dtype=np.int64)
+    vectors = index.store.vectors(ids)
+    flat, hnsw = FaissStore(vectors.shape[1], hnsw_min=len(ids) + 1), FaissStore(vectors.shape[1], hnsw_min=0)
+    flat.add(ids, vectors)
+    hnsw.add(ids, vectors)
+    started = time.perf_counter()
+    hnsw.fit_to_size()
+    build_s = time.perf_counter() - started
+    figures = {"chunks": len(ids), "auto": "hnsw" if len(ids) >= HNSW_MIN_VECTORS else "flat",
+               "hnsw_build_s": build_s, "hnsw": hnsw.description}
+    found = {}
+    for name, store in (("flat", flat), ("hnsw", hnsw)):
+        samples, found[name] = [], []
+        for vector in query_vectors:
+            started = time.perf_counter()
+            found[name].append(set(store.search(vector, k)[1].tolist()))
+            samples.append(time.perf_counter() - started)
+        figures[f"{name}_search"] = percentiles(samples)
+    figures[f"recall@{k}"] = float(np.mean([len(a & e) / len(e) for a, e in zip(found["hnsw"], found["flat"])]))
+    return figures
 
 
 def cold_start(runs: int, home: Path) -> dict:
@@ -140,24 +169,31 @@ def cold_start(runs: int, home: Path) -> dict:
 
 
 def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000), llama: bool = True,
-              queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3) -> dict:
+              queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3, torch_backend: bool = True) -> dict:
     from assistant import Assistant
-    from index import shared_embedder
+    from index import Embedder, shared_embedder
     from index.embedder import bundled_model_path
 
     embedder = shared_embedder()
     embedder.warm_up()
-    result = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs}
+    result = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs,
+              "embedder": embedder.name}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         folder = scratch / "docs"
-        _, questions = write_corpus(folder, docs, data)
+        questions = write_corpus(folder, docs, data)
         megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         result["corpus"] = {"files": docs, "megabytes": megabytes, "origin": "HaluEval QA knowledge paragraphs"}
 
         ours = [time_ours(folder, scratch, run, embedder) for run in range(runs)]
         result["ingest_ours"] = _ingest_summary(ours, megabytes)
         log(f"ingest (groundqa): {result['ingest_ours']}")
+        if torch_backend:
+            before = Embedder(backend="torch")
+            before.warm_up()
+            ours_torch = [time_ours(folder, scratch / "torch", run, before) for run in range(runs)]
+            result["ingest_ours_torch"] = _ingest_summary(ours_torch, megabytes)
+            log(f"ingest (groundqa, torch backend): {result['ingest_ours_torch']}")
         if llama:
             pipeline = llama_index_pipeline(bundled_model_path())
             theirs = [pipeline(folder) for _ in range(runs)]
@@ -172,13 +208,18 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000), llama: b
         latency = {n_chunks: {"retrieve": time_queries(assistant, sample, full=False),
                               "answer": time_queries(assistant, sample, full=True)}}
         real_index = assistant.index
+        query_vectors = embedder.embed(sample)
+        vector_indexes = {}
         for size in sizes:
             assistant._index = scaled_index(real_index, size)
             _ = assistant._index.bm25  # built once, as a long-running process would
             # Retrieval only: the reader would see five copies of one passage, which is not real work.
             latency[size] = {"retrieve": time_queries(assistant, sample, full=False)}
             log(f"latency at {size} chunks: {latency[size]}")
+            vector_indexes[size] = vector_index_figures(assistant._index, query_vectors)
+            log(f"vector index at {size} chunks: {vector_indexes[size]}")
         result["latency"] = latency
+        result["vector_index"] = vector_indexes
 
         bundled = Assistant(index_dir=scratch / "bundled", embedder=embedder,
                             sources=Path(__file__).resolve().parent.parent / "sources" / "corpus")
@@ -203,11 +244,11 @@ def bench_table(result: dict) -> str:
     rows = [f"| figure ({result['cores']} cores, median of {result['runs']} runs) | groundqa | plain llama-index |",
             "|---|---|---|"]
     ours, theirs = result["ingest_ours"], result.get("ingest_llama_index")
-    rows.append(f"| ingest {result['corpus']['files']} files ({result['corpus']['megabytes']:.2f} MB) | "
-                f"{ours['seconds']:.1f} s, {ours['chunks']} chunks, **{ours['chunks_per_s']:.0f} chunks/s**, "
-                f"{ours['mb_per_s']:.3f} MB/s, peak RSS {ours['peak_rss_mb']:.0f} MB | "
-                + (f"{theirs['seconds']:.1f} s, {theirs['chunks']} chunks, {theirs['chunks_per_s']:.0f} chunks/s, "
-                   f"{theirs['mb_per_s']:.3f} MB/s, peak RSS {theirs['peak_rss_mb']:.0f} MB |" if theirs else "– |"))
+    files = f"{result['corpus']['files']} files ({result['corpus']['megabytes']:.2f} MB)"
+    rows.append(f"| ingest {files}, embedder {result['embedder'].rsplit(' ', 1)[-1]} | {_ingest_cell(ours, True)} | "
+                + (f"{_ingest_cell(theirs)} |" if theirs else "– |"))
+    if "ingest_ours_torch" in result:
+        rows.append(f"| ingest {files}, embedder torch (before) | {_ingest_cell(result['ingest_ours_torch'])} | |")
     if theirs:
         rows.append(f"| ingestion speed-up (chunks/s) | **{result['ingest_speedup']:.2f}×** | 1× |")
     for size, figures in result["latency"].items():
@@ -215,12 +256,22 @@ def bench_table(result: dict) -> str:
                  if k in figures]
         label = "retrieve / full answer" if "answer" in figures else "retrieve (replicated chunks)"
         rows.append(f"| {int(size):,} chunks: {label} p50 (p95) | {' / '.join(cells)} | |")
+    for size, figures in result.get("vector_index", {}).items():
+        rows.append(f"| {int(size):,} vectors: search p50 flat / HNSW, HNSW recall@10 (build), picks | "
+                    f"{figures['flat_search']['p50_ms']:.2f} / {figures['hnsw_search']['p50_ms']:.2f} ms, "
+                    f"{figures['recall@10']:.3f} ({figures['hnsw_build_s']:.0f} s), {figures['auto']} | |")
     bundled = result["bundled_answer"]
     rows.append(f"| bundled corpus: full answer p50 (p95) | {bundled['p50_ms']:.0f} ms ({bundled['p95_ms']:.0f}) | |")
     cold = result["cold_start"]
     rows.append(f"| cold `groundqa ask` / `groundqa --help` | {cold['ask']['median_s']:.2f} s / "
                 f"{cold['help']['median_s']:.2f} s | |")
     return "\n".join(rows)
+
+
+def _ingest_cell(figures: dict, bold: bool = False) -> str:
+    rate = f"{figures['chunks_per_s']:.0f} chunks/s"
+    return (f"{figures['seconds']:.1f} s, {figures['chunks']} chunks, {f'**{rate}**' if bold else rate}, "
+            f"{figures['mb_per_s']:.3f} MB/s, peak RSS {figures['peak_rss_mb']:.0f} MB")
 
 
 def run_from_args(args) -> int:
@@ -238,7 +289,7 @@ def run_from_args(args) -> int:
             raise ImportError("the llama-index comparison needs: pip install \".[bench]\" "
                               "(or pass --no-llama-index)") from None
     result = run_bench(args.docs, args.runs, sizes, args.llama, args.queries,
-                       log=lambda line: print(line, file=sys.stderr, flush=True))
+                       log=lambda line: print(line, file=sys.stderr, flush=True), torch_backend=args.torch)
     Path(args.json_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(bench_table(result))
     print(f"\nJSON: {args.json_path}")

@@ -10,10 +10,11 @@ from evals.bench import bench_table, peak_rss_mb, peak_rss_reset, run_bench, sca
 from ui.cli import main
 
 
-def test_corpus_is_distinct_halueval_paragraphs_with_their_questions(tmp_path):
-    texts, questions = write_corpus(tmp_path / "docs", 25)
-    assert len(texts) == len(set(texts)) == len(questions) == 25
-    assert sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "docs").iterdir()) == sorted(texts)
+def test_corpus_is_distinct_halueval_knowledge_with_one_question_each(tmp_path):
+    questions = write_corpus(tmp_path / "docs", 25)
+    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "docs").iterdir()]
+    assert len(questions) == len(set(questions)) == len(texts) == len(set(texts)) == 25
+    assert sum("\n\n" in text for text in texts) > 10  # the two joined paragraphs are split apart
 
 
 def test_scaled_index_repeats_real_chunks_with_near_identical_vectors(bundled_assistant):
@@ -38,11 +39,16 @@ def test_peak_rss_window_sees_a_fresh_allocation():
 def test_tiny_bench_run_reports_every_figure(tmp_path):
     result = run_bench(docs=20, runs=1, sizes=(60,), llama=False, queries=3, log=lambda line: None, cold_runs=1)
     assert result["ingest_ours"]["chunks"] >= 20 and result["ingest_ours"]["chunks_per_s"] > 0
+    assert result["ingest_ours_torch"]["chunks"] == result["ingest_ours"]["chunks"]
+    vector_index = result["vector_index"][60]
+    assert vector_index["auto"] == "flat" and vector_index["hnsw"]["kind"] == "hnsw"
+    assert 0.5 <= vector_index["recall@10"] <= 1
     assert set(result["latency"]) == {result["ingest_ours"]["chunks"], 60}
     assert all(f["p50_ms"] > 0 for figures in result["latency"].values() for f in figures.values())
     assert 0 < result["cold_start"]["help"]["median_s"] < result["cold_start"]["ask"]["median_s"]
     table = bench_table(result)
     assert "| 60 chunks: retrieve (replicated chunks) p50 (p95) |" in table and "cold `groundqa ask`" in table
+    assert "embedder torch (before)" in table and "| 60 vectors: search p50 flat / HNSW" in table
     json.dumps(result, default=str)
 
 
