@@ -84,12 +84,19 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
             (report.updated if previous else report.added).append(source)
 
         report.removed = sorted(set(old_manifest.get("files", {})) - set(files))
-        stale = [c.vector_id for s in report.removed + report.updated for c in old_chunks.get(s, [])]
-        store.delete(np.asarray(stale, dtype=np.int64))
+        stale = [c for s in report.removed + report.updated for c in old_chunks.get(s, [])]
         fresh = [c for s in report.added + report.updated for c in chunks_by_source[s]]
-        vectors = embedder.embed([c.text for c in fresh], show_progress=show_progress)
-        store.add(np.asarray([c.vector_id for c in fresh], dtype=np.int64), vectors)
-        report.chunks_embedded = len(fresh)
+        # A chunk whose text is already embedded (unchanged part of an edited file, a renamed or
+        # copied file) keeps its vector; only new text goes through the model.
+        known = {c.text: c.vector_id for c in stale}
+        reused = [c for c in fresh if c.text in known]
+        reused_vectors = store.vectors([known[c.text] for c in reused]) if reused else None
+        store.delete(_vector_ids(stale))
+        if reused:
+            store.add(_vector_ids(reused), reused_vectors)
+        new = [c for c in fresh if c.text not in known]
+        store.add(_vector_ids(new), embedder.embed([c.text for c in new], show_progress=show_progress))
+        report.chunks_embedded = len(new)
         report.chunks_total = len(store)
 
         if report.changed or report.rebuild_reason or not old_manifest:
@@ -131,6 +138,10 @@ def _previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildRepor
         chunks.setdefault(chunk.source, []).append(chunk)
     documents = {row["source"]: row for row in read_jsonl(generation / DOCUMENTS)}
     return manifest, chunks, documents, load_store("faiss", generation / VECTORS)
+
+
+def _vector_ids(chunks: list[Chunk]) -> np.ndarray:
+    return np.asarray([c.vector_id for c in chunks], dtype=np.int64)
 
 
 def _document_row(document: Document, digest: str) -> dict:

@@ -37,6 +37,30 @@ def test_build_then_incremental_add_modify_delete(tmp_path, corpus, embedder):
     assert index.by_vector_id[int(ids[0])].source == "lakes.txt"
 
 
+def test_edited_and_renamed_files_embed_only_their_new_text(tmp_path, corpus, embedder):
+    index_dir = tmp_path / "idx"
+    long_text = "\n\n".join(f"Paragraph {n} is about river number {n}, which floods every {n} years. "
+                             f"Its delta holds {n * 7} islands." for n in range(1, 40))
+    (corpus / "long.txt").write_text(long_text)
+    first = build_index(corpus, index_dir, embedder=embedder)
+    long_chunks = open_index(index_dir).chunks_per_source["long.txt"]
+    assert long_chunks >= 4
+
+    (corpus / "long.txt").write_text(long_text + "\n\nA closing paragraph about the estuary and its birds.")
+    edited = build_index(corpus, index_dir, embedder=embedder)
+    assert edited.updated == ["long.txt"] and 1 <= edited.chunks_embedded < long_chunks
+
+    (corpus / "notes.md").rename(corpus / "mountains.md")
+    renamed = build_index(corpus, index_dir, embedder=embedder)
+    assert (renamed.added, renamed.removed, renamed.chunks_embedded) == (["mountains.md"], ["notes.md"], 0)
+    index = open_index(index_dir)
+    assert len(index.store) == len(index.chunks) == first.chunks_total
+    _, ids = index.store.search(embedder.embed(["How high is Mont Blanc?"])[0], 1)
+    assert index.by_vector_id[int(ids[0])].source == "mountains.md"
+    _, ids = index.store.search(embedder.embed(["estuary birds"])[0], 1)
+    assert "estuary" in index.by_vector_id[int(ids[0])].text
+
+
 def test_bad_file_is_skipped_and_the_rest_indexed(tmp_path, corpus, embedder):
     (corpus / "binary.txt").write_bytes(b"\x00\x00garbage")
     (corpus / "empty.md").write_text("")
