@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="speed benchmark: ingestion vs plain llama-index, latency, cold start")
     bench.add_argument("--docs", type=int, default=2000, help="HaluEval paragraphs to ingest (default 2000)")
     bench.add_argument("--runs", type=int, default=3, help="runs per ingestion figure; the median is kept")
-    bench.add_argument("--sizes", default="20000,100000", help="extra index sizes for latency (comma-separated)")
+    bench.add_argument("--sizes", default="20000,100000,300000", help="extra index sizes for latency (comma-separated)")
     bench.add_argument("--queries", type=int, default=200, help="questions timed per size")
     bench.add_argument("--json", dest="json_path", default="bench.json", help="where to write the JSON")
     bench.add_argument("--no-llama-index", dest="llama", action="store_false",
