@@ -12,6 +12,9 @@ from .encoders import BACKENDS, Backend, make_encoder
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_BACKEND: Backend = "onnx-int8"
+# Texts per model call. ONNX Runtime on 2 cores ran 1,000 HaluEval paragraphs (length-sorted) in
+# 3.4 s at 4, 3.6 s at 8, 3.9 s at 16, 5.4 s at 64, 10 s at 128.
+BATCH_SIZES = {"onnx-int8": 8, "onnx": 8, "torch": 64}
 
 
 def bundled_model_path() -> str:
@@ -33,11 +36,12 @@ class Embedder:
 
     dimension = 384
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64, backend: Backend = DEFAULT_BACKEND):
+    def __init__(self, model_path: str | None = None, batch_size: int | None = None,
+                 backend: Backend = DEFAULT_BACKEND):
         if backend not in BACKENDS:
             raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
         self.model_path = model_path
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZES[backend]
         self.backend = backend
         self._encoder = None
         self._lock = threading.Lock()
@@ -63,7 +67,7 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        step = self.batch_size * 4
+        step = max(64, self.batch_size * 4)
         progress = _progress_bar(len(texts)) if show_progress else None
         for start in range(0, len(texts), step):
             picked = order[start:start + step]
