@@ -32,9 +32,7 @@ class Retriever:
             query_vector = self.embedder.embed([query])[0]
         _, ids = self.index.store.search(query_vector, self.candidates)
         dense = [self.index.position[self.index.by_vector_id[int(i)].id] for i in ids]
-        bm25_scores = self.index.bm25.scores(query)
-        order = np.argsort(-bm25_scores, kind="stable")[: self.candidates]
-        lexical = [int(i) for i in order if bm25_scores[i] > 0]
+        lexical = self.index.bm25.top(query, self.candidates)
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, position in enumerate(ranking, start=1):

@@ -43,6 +43,18 @@ class BM25:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._matrix[:, cols].sum(axis=1)).ravel()
 
+    def top(self, query: str, k: int) -> list[int]:
+        """Rows of the `k` best-scoring texts with a score above zero, best first; ties go to the
+        lower row, as a stable sort would order them. Partitions instead of sorting every row."""
+        scores = self.scores(query)
+        matched = np.flatnonzero(scores > 0)
+        if len(matched) > k:
+            threshold = np.partition(scores[matched], len(matched) - k)[len(matched) - k]
+            above = matched[scores[matched] > threshold]
+            tied = matched[scores[matched] == threshold][: k - len(above)]
+            matched = np.concatenate([above, tied])
+        return [int(i) for i in matched[np.argsort(-scores[matched], kind="stable")]]
+
     def idf_of(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the maximum."""
         col = self.vocabulary.get(term)
