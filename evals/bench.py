@@ -75,7 +75,15 @@ def llama_index_pipeline(model_path: str):
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.faiss import FaissVectorStore
 
-    Settings.llm = None  # explicit: no hosted LLM default
+    import logging
+
+    # One "llama-index-readers-file not found" warning per file read would bury the bench output.
+    logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "LLM is explicitly disabled"
+        Settings.llm = None  # explicit: no hosted LLM default
     Settings.embed_model = HuggingFaceEmbedding(model_name=model_path, device="cpu")
 
     def run(folder: Path) -> dict:
@@ -246,8 +254,9 @@ def bench_table(result: dict) -> str:
     rows = [f"| figure ({result['cores']} cores, median of {result['runs']} runs) | groundqa | plain llama-index |",
             "|---|---|---|"]
     ours, theirs = result["ingest_ours"], result.get("ingest_llama_index")
-    files = f"{result['corpus']['files']} files ({result['corpus']['megabytes']:.2f} MB)"
-    rows.append(f"| ingest {files}, embedder {result['embedder'].rsplit(' ', 1)[-1]} | {_ingest_cell(ours, True)} | "
+    files = f"{result['corpus']['files']:,} files ({result['corpus']['megabytes']:.2f} MB)"
+    backend = result["embedder"].rsplit(" ", 1)[-1].strip("()")
+    rows.append(f"| ingest {files}, embedder {backend} | {_ingest_cell(ours, True)} | "
                 + (f"{_ingest_cell(theirs)} |" if theirs else "– |"))
     if "ingest_ours_torch" in result:
         rows.append(f"| ingest {files}, embedder torch (before) | {_ingest_cell(result['ingest_ours_torch'])} | |")
@@ -272,7 +281,7 @@ def bench_table(result: dict) -> str:
 
 def _ingest_cell(figures: dict, bold: bool = False) -> str:
     rate = f"{figures['chunks_per_s']:.0f} chunks/s"
-    return (f"{figures['seconds']:.1f} s, {figures['chunks']} chunks, {f'**{rate}**' if bold else rate}, "
+    return (f"{figures['seconds']:.1f} s, {figures['chunks']:,} chunks, {f'**{rate}**' if bold else rate}, "
             f"{figures['mb_per_s']:.3f} MB/s, peak RSS {figures['peak_rss_mb']:.0f} MB")
 
 

@@ -1,4 +1,5 @@
-"""Index and ask with every non-loopback connection blocked, in a fresh process (model load included)."""
+"""Index and ask with every non-loopback connection blocked, in a fresh process (ONNX export and
+model load included)."""
 
 import json
 import os
@@ -30,6 +31,7 @@ sys.exit(code)
 def test_index_and_ask_with_no_network(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     env["GROUNDQA_HOME"] = str(tmp_path / "home")
+    env.pop("GROUNDQA_MODELS", None)  # export the model afresh, under the guard
     result = subprocess.run([sys.executable, "-c", BLOCK_AND_RUN, str(ROOT / "sources" / "corpus"),
                              str(tmp_path / "idx")], capture_output=True, text=True, env=env, cwd=tmp_path,
                             timeout=300)
