@@ -3,7 +3,9 @@
 Text normalisation (the text every citation offset points into):
 
 * ``.txt`` / ``.md`` — the file decoded as UTF-8 (a leading BOM dropped) with universal
-  newlines, i.e. exactly ``open(path, encoding="utf-8-sig").read()``.
+  newlines, i.e. exactly ``open(path, encoding="utf-8-sig").read()``; a file that starts with a
+  UTF-16 byte-order mark is decoded as UTF-16 (``open(path, encoding="utf-16").read()``).
+  Other encodings (Latin-1, …) are refused rather than guessed, so offsets never drift.
 * ``.html`` — visible text (scripts/styles dropped), one line per block element,
   runs of spaces folded.
 * ``.pdf`` — pypdf's text of each page, pages joined by a blank line.
@@ -14,8 +16,10 @@ Text normalisation (the text every citation offset points into):
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +27,8 @@ from .document import Document
 from .errors import LoaderError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped (and refused as uploads)
+MAX_TEXT_CHARS = 5_000_000         # about 800k words, 7k chunks: half a minute of embedding on 2 cores
 _DATE = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?!\d)")
 
 
@@ -40,10 +46,7 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
     if reader is None:
         raise LoaderError(path, f"unsupported file type {path.suffix or '(none)'!r}; "
                                 f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    try:
-        data = path.read_bytes() if data is None else data
-    except OSError as exc:
-        raise LoaderError(path, f"cannot read file ({exc.strerror or exc})") from None
+    data = read_source_bytes(path) if data is None else data
     if not data.strip():
         raise LoaderError(path, "file is empty")
     try:
@@ -54,6 +57,9 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
         raise LoaderError(path, f"cannot parse {path.suffix} file ({type(exc).__name__}: {exc})") from None
     if not text.strip():
         raise LoaderError(path, "no text could be extracted (empty, or a scanned image?)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoaderError(path, f"too much text ({len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}); "
+                                f"split it into smaller files")
     source = path.name if root is None else relative_source(path, root)
     return Document(
         source=source,
@@ -62,6 +68,22 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
         date=date or _date_from_name(path),
         page_starts=tuple(page_starts),
     )
+
+
+def read_source_bytes(path: str | Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; LoaderError for anything else
+    (a FIFO would block the reader forever, a device never ends, a huge file stalls the index)."""
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise LoaderError(path, "not a regular file (a pipe, socket or device)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise LoaderError(path, f"file too large ({info.st_size / 2**20:.1f} MB; "
+                                    f"the limit is {MAX_FILE_BYTES // 2**20} MB)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise LoaderError(path, f"cannot read file ({exc.strerror or exc})") from None
 
 
 def relative_source(path: Path, root: str | Path) -> str:
@@ -79,12 +101,23 @@ def read_text(path: str | Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # unambiguous, so read it
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LoaderError(path, f"is not valid UTF-16 (bad bytes at offset {exc.start})") from None
+        if "\x00" not in text:  # a NUL here means binary (or UTF-32) behind a lookalike mark
+            return _normalise_newlines(text)
     if b"\x00" in data[:8192]:
         raise LoaderError(path, "looks like a binary file (contains NUL bytes), not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LoaderError(path, f"is not valid UTF-8 (bad byte at offset {exc.start}); re-save it as UTF-8") from None
+    return _normalise_newlines(text)
+
+
+def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -109,11 +142,30 @@ def _read_html(path: Path, data: bytes):
     title = title_tag.get_text(" ", strip=True) if title_tag else None
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = (re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in soup.get_text().split("\n"))
+    lines = (re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in _text_with_block_breaks(soup).split("\n"))
     return "\n".join(line for line in lines if line), title, None, ()
+
+
+def _text_with_block_breaks(soup) -> str:
+    """`soup.get_text()` with a newline before and after every block element, in one pass with an
+    explicit stack: inserting newline strings into the tree costs quadratic time on deeply nested
+    pages (20,000 nested divs took 15 s), and recursion would overflow."""
+    from bs4 import CData, NavigableString
+
+    parts, stack = [], [(soup, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            parts.append("\n")
+        elif isinstance(node, NavigableString):
+            if type(node) in (NavigableString, CData):  # what get_text() keeps: no comments, doctypes…
+                parts.append(str(node))
+        else:
+            if node.name in _BLOCK_TAGS:
+                parts.append("\n")
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+    return "".join(parts)
 
 
 def _read_pdf(path: Path, data: bytes):

@@ -11,10 +11,10 @@ import unicodedata
 from pathlib import Path
 
 from .errors import LoaderError
-from .loaders import SUPPORTED_SUFFIXES, load
+from .loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load
 
 UPLOAD_FOLDER = "uploads"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # what the indexer would skip is refused at the door
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
@@ -42,7 +42,7 @@ def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOA
     base = safe_upload_name(name or file.name)
     size = file.stat().st_size
     if size > max_bytes:
-        raise LoaderError(base, f"{size / 1e6:.1f} MB is over the upload limit of {max_bytes / 1e6:.0f} MB")
+        raise LoaderError(base, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
     data = file.read_bytes()
     folder = corpus / UPLOAD_FOLDER
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):

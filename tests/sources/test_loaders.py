@@ -77,6 +77,7 @@ def test_docx_paragraphs(tmp_path):
     ("spaces.txt", b"   \n\t ", "empty"),
     ("binary.txt", b"\x00\x01\x02binary", "binary"),
     ("latin1.txt", "café".encode("latin-1"), "UTF-8"),
+    ("utf32.txt", "text".encode("utf-32"), "binary"),  # starts like a UTF-16 mark, then NULs
     ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "cannot parse"),
     ("broken.docx", b"PK\x03\x04 not a zip", "cannot parse"),
     ("table.csv", b"a,b", "unsupported"),
@@ -104,3 +105,31 @@ def test_folder_walk_skips_hidden_and_unsupported(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.md").write_text("D.")
     assert [p.name for p in iter_source_files(tmp_path)] == ["a.txt", "d.md"]
+
+
+def test_utf16_with_a_byte_order_mark_reads_like_open(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes("Çırağan Palace\r\nSecond line — ünïcødé.".encode("utf-16"))
+    assert load(path).text == open(path, encoding="utf-16").read() == "Çırağan Palace\nSecond line — ünïcødé."
+
+
+def test_deeply_nested_html_keeps_its_text_and_block_breaks(tmp_path):
+    path = tmp_path / "deep.html"
+    depth = 3000
+    path.write_text("<html><body>" + "<div><p>level</p>" * depth + "bottom" + "</div>" * depth + "</body></html>")
+    lines = load(path).text.split("\n")
+    assert lines == ["level"] * depth + ["bottom"]
+
+
+def test_special_and_oversized_files_are_refused_before_reading(tmp_path, monkeypatch):
+    import os
+
+    from sources import loaders
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(LoaderError, match="not a regular file"):
+        load(tmp_path / "pipe.txt")
+    monkeypatch.setattr(loaders, "MAX_FILE_BYTES", 10)
+    (tmp_path / "big.txt").write_text("more than ten bytes")
+    with pytest.raises(LoaderError, match=r"file too large \(0.0 MB; the limit is 0 MB\)"):
+        load(tmp_path / "big.txt")
