@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sources import Document, LoaderError, iter_source_files, load, relative_source
+from sources import Document, LoaderError, iter_source_files, load, read_source_bytes, relative_source
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
 from .errors import CorruptIndexError
 from .files import (CHUNKS, DOCUMENTS, VECTORS, current_generation, publish_generation, read_jsonl,
-                    read_manifest, sha256_bytes, write_jsonl)
+                    read_manifest, remove_abandoned_staging, sha256_bytes, write_jsonl)
 from .store import load_store, make_store
 
 
@@ -52,6 +52,7 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
     report = BuildReport(index_dir=str(index_dir))
     with open(index_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        remove_abandoned_staging(index_dir)
         settings = {"model": embedder.name, "dimension": embedder.dimension,
                     "chunking": asdict(chunking), "store": "faiss"}
         old = _previous(index_dir, settings, rebuild, report)
@@ -60,9 +61,9 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
         files, new_documents, chunks_by_source = {}, {}, {}
         for path in _progress(paths, show_progress, "Reading"):
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.skipped.append((str(path), f"cannot read file ({exc.strerror or exc})"))
+                data = read_source_bytes(path)
+            except LoaderError as exc:
+                report.skipped.append((str(path), exc.reason))
                 continue
             digest = sha256_bytes(data)
             source = relative_source(path, root)

@@ -2,7 +2,8 @@
 
 A reader sees the old generation or the new one, never a mix: the files are written and
 fsynced inside a temporary folder, the folder is renamed, and only then is `CURRENT`
-replaced by an atomic rename. The manifest carries a SHA-256 of every other file.
+replaced by an atomic rename. The manifest carries a SHA-256 of every other file. A build killed
+at any point leaves the live generation untouched; its staging folder is removed by the next one.
 """
 
 from __future__ import annotations
@@ -63,10 +64,17 @@ def publish_generation(index_dir: Path, staging: Path, manifest: dict) -> Path:
         shutil.rmtree(final)
     os.replace(staging, final)
     _write_atomic(index_dir / "CURRENT", final.name.encode())
-    for old in index_dir.glob("gen-*"):
-        if old != final:
-            shutil.rmtree(old, ignore_errors=True)
+    # The generation just replaced stays one more build: a reader in another process that read
+    # CURRENT a moment ago may still be opening its files.
+    for old in sorted(index_dir.glob("gen-*"))[:-2]:
+        shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def remove_abandoned_staging(index_dir: Path) -> None:
+    """Delete staging folders left by a build that was killed (call with the build lock held)."""
+    for staging in Path(index_dir).glob(".staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def current_generation_name(index_dir: Path) -> str | None:

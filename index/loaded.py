@@ -11,7 +11,7 @@ from sources import Document
 from .bm25 import BM25
 from .chunking import Chunk
 from .errors import CorruptIndexError, IndexMismatchError
-from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, read_jsonl, read_manifest
+from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, current_generation_name, read_jsonl, read_manifest
 from .store import VectorStore, load_store
 
 
@@ -42,8 +42,22 @@ class Index:
 
 
 def open_index(index_dir: str | Path, model: str | None = None) -> Index:
-    """Open the live generation of an index; `model` guards against a mismatched embedder."""
+    """Open the live generation of an index; `model` guards against a mismatched embedder.
+
+    A build in another process may publish a new generation while this one is being read; if
+    the read fails and `CURRENT` has moved meanwhile, the new generation is read instead."""
     index_dir = Path(index_dir)
+    for attempt in range(3):
+        started_on = current_generation_name(index_dir)
+        try:
+            return _open_live_generation(index_dir, model)
+        except CorruptIndexError:
+            if attempt == 2 or current_generation_name(index_dir) == started_on:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _open_live_generation(index_dir: Path, model: str | None) -> Index:
     generation = current_generation(index_dir)
     if generation is None:
         raise CorruptIndexError(f"no index found at {index_dir}; run `groundqa index` first")

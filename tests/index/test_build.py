@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 
@@ -118,3 +119,40 @@ def test_symlinks_inside_and_outside_the_folder(tmp_path, corpus, embedder):
     report = build_index(corpus, tmp_path / "idx", embedder=embedder)
     assert sorted(report.added) == ["linked.txt", "notes.md", "rivers.txt"]
     assert [p.rsplit("/", 1)[-1] for p, _ in report.skipped] == ["dangling.txt"]
+
+
+def test_a_killed_builds_staging_folder_is_removed_and_the_previous_generation_kept(tmp_path, corpus, embedder):
+    index_dir = tmp_path / "idx"
+    build_index(corpus, index_dir, embedder=embedder)
+    first = current_generation(index_dir).name
+    (index_dir / ".staging-killed").mkdir()
+    ((index_dir / ".staging-killed") / "vectors.faiss").write_bytes(b"half")
+    (corpus / "more.txt").write_text("The Tagus is the longest river of the Iberian Peninsula.")
+    build_index(corpus, index_dir, embedder=embedder)
+    assert not list(index_dir.glob(".staging-*"))
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [first, current_generation(index_dir).name]
+    (corpus / "more.txt").write_text("The Ebro flows into the Mediterranean.")
+    build_index(corpus, index_dir, embedder=embedder)
+    assert first not in {p.name for p in index_dir.glob("gen-*")} and len(list(index_dir.glob("gen-*"))) == 2
+
+
+def test_open_index_follows_a_generation_published_while_it_read(tmp_path, corpus, embedder, monkeypatch):
+    from index import loaded
+
+    index_dir = tmp_path / "idx"
+    build_index(corpus, index_dir, embedder=embedder)
+    old = current_generation(index_dir)
+    (corpus / "more.txt").write_text("The Tagus is the longest river of the Iberian Peninsula.")
+    real_read = loaded.read_jsonl
+    calls = []
+
+    def read_while_a_build_lands(path):
+        if not calls:  # another process publishes and prunes the generation being read
+            calls.append(path)
+            build_index(corpus, index_dir, embedder=embedder)
+            shutil.rmtree(old)
+        return real_read(path)
+
+    monkeypatch.setattr(loaded, "read_jsonl", read_while_a_build_lands)
+    index = open_index(index_dir)
+    assert "more.txt" in index.chunks_per_source and calls
