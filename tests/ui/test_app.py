@@ -120,26 +120,35 @@ def test_served_app_answers_and_follows_up_through_gradio_client(served):
 
 
 @pytest.mark.slow
-def test_ten_simultaneous_chats_all_answer_correctly(served):
-    from gradio_client import Client
+def test_twenty_simultaneous_chats_answer_correctly_while_a_document_is_uploaded(served, tmp_path):
+    from gradio_client import Client, handle_file
 
     app, _ = served
     asked = [("Who led the Russian delegation in Istanbul?", "Medinsky"),
              ("How many bodies did Russia agree to transfer to Ukraine?", "6,000"),
              ("Where was the Istanbul meeting held?", "Çırağan Palace"),
              ("Who headed the Ukrainian delegation?", "Rustem Umerov"),
-             ("What is the capital of Australia?", REFUSAL_NOTICE)] * 2
-    clients = [Client(app.local_url, verbose=False) for _ in asked]
-    start = threading.Barrier(len(asked))
+             ("What is the capital of Australia?", REFUSAL_NOTICE)] * 4
+    note = tmp_path / "lighthouse.txt"
+    note.write_text("The lighthouse keeper at Rumelifeneri logged 12 tankers on the day of the talks.\n",
+                    encoding="utf-8")
+    clients = [Client(app.local_url, verbose=False) for _ in range(len(asked) + 1)]
+    start = threading.Barrier(len(clients))
 
     def chat(client, question):
         start.wait()
         messages, _ = client.predict(question, [], 5, "extractive", api_name="/ask")
         return message_text(messages[1]["content"])
 
-    with ThreadPoolExecutor(len(asked)) as pool:
-        replies = list(pool.map(chat, clients, [q for q, _ in asked]))
+    def upload(client):
+        start.wait()
+        return client.predict([handle_file(str(note))], api_name="/add_documents")[0]
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        uploaded = pool.submit(upload, clients[-1])
+        replies = list(pool.map(chat, clients[:-1], [q for q, _ in asked]))
     assert [expected in reply for reply, (_, expected) in zip(replies, asked)] == [True] * len(asked)
+    assert "Added 1 document" in uploaded.result()
 
 
 @pytest.mark.slow
