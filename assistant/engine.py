@@ -13,6 +13,7 @@ from sources import BUNDLED_CORPUS, GroundQAError, LoaderError, save_upload
 
 from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
+from .injection import withhold_instructions
 from .config import Settings
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
@@ -148,7 +149,8 @@ class Assistant:
 
         if self._llm is None:
             self._llm = LLMBackend(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-        raw = self._llm.complete(standalone, [h.chunk.text for h in hits], history)
+        passages = [withhold_instructions(h.chunk.text, list(h.chunk.sentences), h.chunk.start) for h in hits]
+        raw = self._llm.complete(standalone, passages, history)
         kept, removed = ground_generated(raw, hits, index, self.embedder, reader, settings.support_threshold)
         if not kept:
             context = [s for s, _, _ in reader.candidates(hits)][:2]

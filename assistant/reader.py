@@ -14,6 +14,7 @@ import numpy as np
 from index import Embedder, Index
 
 from .evidence import missing_names, term_coverage
+from .injection import looks_like_instruction
 from .retrieval import Hit
 from .spans import Span, answer_type, best_span
 
@@ -46,13 +47,14 @@ class Reader:
         self.embedder = embedder
 
     def candidates(self, hits: list[Hit]) -> list[tuple[Sentence, float, str]]:
-        """Every distinct sentence of the hits with its chunk's normalised retrieval score and text."""
+        """Every distinct sentence of the hits with its chunk's normalised retrieval score and text;
+        sentences addressed to an AI are left out (they are never evidence)."""
         seen, found = set(), []
         top = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits:
             document = self.index.documents[hit.chunk.source]
             for start, end in hit.chunk.sentences:
-                if (hit.chunk.source, start) in seen:
+                if (hit.chunk.source, start) in seen or looks_like_instruction(document.text[start:end]):
                     continue
                 seen.add((hit.chunk.source, start))
                 found.append((Sentence(hit.chunk.source, start, end, document.text[start:end],
