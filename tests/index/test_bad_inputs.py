@@ -3,7 +3,6 @@ in one warning line with its reason, the exit code says "partial", and nothing r
 
 import os
 import shutil
-import sys
 
 import pytest
 
@@ -11,10 +10,8 @@ from assistant import Assistant
 from index import open_index
 from sources import MAX_TEXT_CHARS
 from tests.conftest import ROOT
+from tests.sources.test_loaders import make_pdf
 from ui.cli import main
-
-sys.path.insert(0, str(ROOT / "tests" / "sources"))
-from test_loaders import make_pdf  # noqa: E402
 
 BAD = ROOT / "tests" / "data" / "bad"
 GOOD = {"utf16 with bom.txt", "Ünïcødé notes – Kyiv.md", "notes with spaces.txt", "deep.html"}
