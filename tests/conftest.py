@@ -8,6 +8,20 @@ from sources import BUNDLED_CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "evals" / "sets" / "istanbul.jsonl"
 
+# Prepended to scripts run in a fresh process: records and refuses every non-loopback connection.
+NETWORK_GUARD = r"""
+import socket
+real_connect = socket.socket.connect
+attempts = []
+def guarded(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
+        return real_connect(self, address)
+    attempts.append(host)
+    raise OSError(f"blocked outbound connection to {host}")
+socket.socket.connect = guarded  # socket.create_connection goes through it too
+"""
+
 
 @pytest.fixture(scope="session")
 def models_cache(tmp_path_factory):

@@ -6,20 +6,10 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import NETWORK_GUARD, ROOT
 
-BLOCK_AND_RUN = r"""
-import socket, sys
-real_connect = socket.socket.connect
-attempts = []
-def guarded(self, address):
-    host = address[0] if isinstance(address, tuple) else str(address)
-    if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
-        return real_connect(self, address)
-    attempts.append(host)
-    raise OSError(f"blocked outbound connection to {host}")
-socket.socket.connect = guarded
-socket.create_connection = lambda address, *a, **k: guarded(socket.socket(), address)
+BLOCK_AND_RUN = NETWORK_GUARD + r"""
+import sys
 from ui.cli import main
 code = main(["index", sys.argv[1], "--index", sys.argv[2]])
 code = code or main(["ask", "Who headed the Ukrainian delegation?", "--index", sys.argv[2], "--json"])

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import NETWORK_GUARD, ROOT
 from tests.ui.conftest import free_port
 
 PACKAGES = ["assistant", "index", "sources", "ui", "evals"]
@@ -59,17 +59,8 @@ def test_served_chat_is_unreachable_from_other_interfaces(served):
         socket.create_connection((address, port), timeout=5).close()
 
 
-LAUNCH_OFFLINE = r"""
-import json, socket, sys, urllib.request
-real_connect = socket.socket.connect
-attempts = []
-def guarded(self, address):
-    host = address[0] if isinstance(address, tuple) else str(address)
-    if self.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
-        return real_connect(self, address)
-    attempts.append(host)
-    raise OSError(f"blocked outbound connection to {host}")
-socket.socket.connect = guarded  # socket.create_connection goes through it too
+LAUNCH_OFFLINE = NETWORK_GUARD + r"""
+import json, sys, urllib.request
 from assistant import Assistant
 from ui.app import launch
 app = launch(Assistant(), port=int(sys.argv[1]), block=False)
