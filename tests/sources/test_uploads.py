@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sources import UPLOAD_FOLDER, LoaderError, safe_upload_name, save_upload
 
@@ -77,3 +79,22 @@ def test_a_symlink_in_the_way_is_skipped_not_written_through(upload, corpus, tmp
     os.symlink(target, corpus / UPLOAD_FOLDER / "a.txt")
     assert save_upload(upload("a.txt"), corpus) == ("uploads/a (2).txt", True)
     assert not target.exists()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.one_of(st.text(max_size=80),
+                      st.lists(st.sampled_from(["..", ".", "/", "\\", "etc", "passwd", "~", "\x00", " ", "é", "x.txt",
+                                                ".md", "C:", "%2e%2e"]), max_size=10).map("".join)))
+def test_no_name_writes_outside_the_uploads_folder(tmp_path, name):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    source = tmp_path / "payload.txt"
+    source.write_text("Ferries crossed the Bosphorus all day.\n")
+    try:
+        saved, _ = save_upload(source, corpus, name=name)
+    except LoaderError as error:
+        assert "\n" not in str(error)
+        return
+    written = (corpus / saved).resolve()
+    assert written.parent == (corpus / UPLOAD_FOLDER).resolve() and written.is_file()
+    assert {p.name for p in tmp_path.iterdir()} == {"corpus", "payload.txt"}
