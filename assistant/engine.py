@@ -13,8 +13,8 @@ from sources import BUNDLED_CORPUS, GroundQAError, LoaderError, save_upload
 
 from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
-from .injection import withhold_instructions
 from .config import Settings
+from .injection import withhold_instructions
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
 from .types import Answer

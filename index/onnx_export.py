@@ -40,6 +40,9 @@ def exported_model(model_path: str | Path, quantized: bool) -> Path:
 
     model_path = Path(model_path)
     weights = model_path / "model.safetensors"
+    if not weights.is_file():
+        raise ValueError(f"the ONNX backend exports from model.safetensors, which {model_path} lacks; "
+                         f"use backend='torch'")
     stat = weights.stat()
     key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
                          f"{onnxruntime.__version__}".encode()).hexdigest()[:12]

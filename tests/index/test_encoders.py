@@ -72,6 +72,8 @@ def test_onnx_refuses_a_model_it_cannot_reproduce(tmp_path):
     with pytest.raises(ValueError, match="mean pooling.*backend='torch'"):
         check_mean_pooled(model)
     assert check_mean_pooled(bundled_model_path()) == 256
+    with pytest.raises(ValueError, match="lacks; use backend='torch'"):
+        exported_model(model, quantized=True)  # copied without its weights
 
 
 def test_a_damaged_cached_export_is_made_again(tmp_path, monkeypatch):
