@@ -3,8 +3,7 @@ import shutil
 
 import pytest
 
-from index import (ChunkingSettings, CorruptIndexError, Embedder, IndexMismatchError, build_index,
-                   open_index)
+from index import ChunkingSettings, CorruptIndexError, IndexMismatchError, build_index, open_index
 from index.files import current_generation
 
 
