@@ -15,6 +15,9 @@ build of that size would save (HNSW from 150k vectors).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import statistics
 import subprocess
@@ -50,12 +53,12 @@ def peak_rss_mb() -> float:
 def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
     """The first `docs` distinct HaluEval knowledge texts, written as the HaluEval eval writes them (one
     file each, paragraphs split); returns one question per document."""
-    chosen, questions = set(), []
-    for record in load_records(data):
+    records, chosen, questions = load_records(data), set(), []
+    for record in records:
         if record["knowledge"] not in chosen and len(chosen) < docs:
             chosen.add(record["knowledge"])
             questions.append(record["question"])
-    write_halueval_corpus([r for r in load_records(data) if r["knowledge"] in chosen], folder)
+    write_halueval_corpus([r for r in records if r["knowledge"] in chosen], folder)
     return questions
 
 
@@ -75,13 +78,8 @@ def llama_index_pipeline(model_path: str):
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.faiss import FaissVectorStore
 
-    import logging
-
     # One "llama-index-readers-file not found" warning per file read would bury the bench output.
     logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
-    import contextlib
-    import io
-
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "LLM is explicitly disabled"
         Settings.llm = None  # explicit: no hosted LLM default
     Settings.embed_model = HuggingFaceEmbedding(model_name=model_path, device="cpu")
