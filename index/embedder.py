@@ -8,7 +8,7 @@ import numpy as np
 
 from sources.offline import force_offline
 
-from .encoders import BACKENDS, Backend, make_encoder
+from .encoders import Backend, check_backend, make_encoder
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_BACKEND: Backend = "onnx-int8"
@@ -38,8 +38,7 @@ class Embedder:
 
     def __init__(self, model_path: str | None = None, batch_size: int | None = None,
                  backend: Backend = DEFAULT_BACKEND):
-        if backend not in BACKENDS:
-            raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
+        check_backend(backend)
         self.model_path = model_path
         self.batch_size = batch_size or BATCH_SIZES[backend]
         self.backend = backend

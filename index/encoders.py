@@ -75,11 +75,13 @@ def _session(model_path: str, quantized: bool):
             discard(path)
 
 
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
+
+
 def make_encoder(backend: Backend, model_path: str):
-    if backend == "onnx-int8":
-        return OnnxEncoder(model_path, quantized=True)
-    if backend == "onnx":
-        return OnnxEncoder(model_path, quantized=False)
+    check_backend(backend)
     if backend == "torch":
         return TorchEncoder(model_path)
-    raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
+    return OnnxEncoder(model_path, quantized=backend == "onnx-int8")
