@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index import Index
+from groundqa.index import Index
 
 from .reader import Sentence
 from .types import Citation

@@ -12,8 +12,8 @@ import re
 
 import numpy as np
 
-from index import Embedder
-from index.text import STOPWORDS, words
+from groundqa.index import Embedder
+from groundqa.index.text import STOPWORDS, words
 
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|those|these|there)\b", re.I)
@@ -39,7 +39,8 @@ def condense(question: str, history: list[tuple[str, str]] | None, embedder: Emb
         body = re.sub(r"\bones?\b", previous_words[-1], body, count=1, flags=re.I)
     if previous_short_answer and _PERSON_PRONOUN.search(body):
         # the pronoun names the previous answer: "How old is he?" -> "How old is <answer>?"
-        return _PERSON_PRONOUN.sub(lambda m: _possessive(previous_short_answer, m.group(1)), body, count=1).rstrip("?") + "?"
+        named = _PERSON_PRONOUN.sub(lambda m: _possessive(previous_short_answer, m.group(1)), body, count=1)
+        return named.rstrip("?") + "?"
     current = {w for w in words(body) if w not in STOPWORDS}
     carried = [w for w in previous_words if w not in current]
     carried = _drop_replaced(carried, sorted(current), embedder)
@@ -56,4 +57,4 @@ def _drop_replaced(carried: list[str], current: list[str], embedder: Embedder) -
         return carried
     vectors = embedder.embed(carried + current)
     similarity = vectors[: len(carried)] @ vectors[len(carried):].T
-    return [w for w, row in zip(carried, similarity) if float(np.max(row)) < SIMILAR_WORD]
+    return [w for w, row in zip(carried, similarity, strict=True) if float(np.max(row)) < SIMILAR_WORD]

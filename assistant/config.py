@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .errors import ConfigurationError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -13,7 +15,7 @@ class Settings:
     candidates: int = 20          # per retriever, before fusion
     rrf_k: int = 60
     # Below this reader confidence the assistant refuses. Chosen on evals/sets/istanbul.jsonl
-    # (see README, "Refusal threshold"); raise it to refuse more, lower it to answer more.
+    # (see README, "Measured"); raise it to refuse more, lower it to answer more.
     refusal_threshold: float = 0.545
     max_answer_sentences: int = 2
     mode: Literal["extractive", "llm"] = "extractive"
@@ -25,17 +27,18 @@ class Settings:
 
     def __post_init__(self):
         if self.top_k < 1:
-            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}")
+            raise ConfigurationError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}")
         if self.mode not in ("extractive", "llm"):
-            raise ValueError(f"mode must be 'extractive' or 'llm'. Currently, mode is {self.mode!r}")
+            raise ConfigurationError(f"mode must be 'extractive' or 'llm'. Currently, mode is {self.mode!r}")
         if not 0.0 <= self.refusal_threshold <= 1.0:
-            raise ValueError(f"refusal_threshold must be within [0, 1]. Currently, it is {self.refusal_threshold}")
+            raise ConfigurationError(f"refusal_threshold must be within [0, 1]. "
+                                     f"Currently, it is {self.refusal_threshold}")
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         """Defaults, then GROUNDQA_LLM_URL / GROUNDQA_LLM_MODEL, then non-None `overrides`."""
         env = {"llm_url": os.environ.get("GROUNDQA_LLM_URL"), "llm_model": os.environ.get("GROUNDQA_LLM_MODEL")}
         return cls().override(**env).override(**overrides)
 
-    def override(self, **values) -> "Settings":
+    def override(self, **values) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})

@@ -7,18 +7,23 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
-from sources import BUNDLED_CORPUS, GroundQAError, LoaderError, save_upload
+from groundqa.index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
+from groundqa.sources import BUNDLED_CORPUS, save_upload
 
 from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
 from .condense import condense
 from .config import Settings
+from .errors import ConfigurationError, InputError, InternalError, LoaderError
 from .injection import withhold_instructions
 from .reader import Reader, Sentence
 from .retrieval import Hit, Retriever
 from .types import Answer
 from .verify import bare_claim, verify_answer
+
+if TYPE_CHECKING:
+    from .llm import LLMBackend
 
 MAX_QUESTION_CHARS = 2000
 
@@ -33,30 +38,32 @@ def default_index_dir(sources: str | Path) -> Path:
 class Assistant:
     """Answers questions from one folder of documents, citing the exact passages.
 
-    >>> from assistant import Assistant
-    >>> bot = Assistant(sources="sources/corpus")
+    >>> from groundqa import Assistant
+    >>> from groundqa.sources import BUNDLED_CORPUS
+    >>> bot = Assistant(sources=BUNDLED_CORPUS)  # any folder of .txt .md .html .pdf .docx files
     >>> bot.ask("Who led the Russian delegation?").short_answer
     'Presidential Aide Vladimir Medinsky'
     """
 
     def __init__(self, index_dir: str | Path | None = None, sources: str | Path | None = None,
                  settings: Settings | None = None, embedder: Embedder | None = None, **overrides):
-        if index_dir is None and sources is None:
-            sources = BUNDLED_CORPUS
+        if index_dir is None:
+            sources = BUNDLED_CORPUS if sources is None else sources
+            index_dir = default_index_dir(sources)
         self.sources = Path(sources) if sources is not None else None
-        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.sources)
+        self.index_dir = Path(index_dir)
         self.settings = (settings or Settings.from_env()).override(**overrides)
         self.embedder = embedder or shared_embedder()
         self._index: Index | None = None
         self._lock = threading.Lock()
-        self._llm = None
+        self._llm: LLMBackend | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     def build(self, show_progress: bool = False, rebuild: bool = False) -> BuildReport:
         """Bring the index up to date with the sources folder (incremental) and reload it."""
         if self.sources is None:
-            raise GroundQAError(f"no sources folder is known for the index at {self.index_dir}; "
-                                f"pass sources=... to Assistant")
+            raise ConfigurationError(f"no sources folder is known for the index at {self.index_dir}; "
+                                     f"pass sources=... to Assistant")
         report = build_index(self.sources, self.index_dir, embedder=self.embedder,
                              show_progress=show_progress, rebuild=rebuild)
         with self._lock:
@@ -75,11 +82,11 @@ class Assistant:
     def add_files(self, paths, show_progress: bool = False) -> BuildReport:
         """Copy files into the sources folder's uploads/ and index them incrementally.
         Files that cannot be accepted are listed in the report's `skipped` with the reason."""
-        if not self.accepts_uploads:
+        if self.sources is None or not self.accepts_uploads:
             where = ("the bundled corpus" if self.on_bundled_corpus else
                      f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_dir}")
-            raise GroundQAError(f"{where} takes no uploads; start with --sources DIR (a folder of your own) "
-                                f"to add documents")
+            raise InputError(f"{where} takes no uploads; start with --sources DIR (a folder of your own) "
+                             f"to add documents")
         rejected = []
         for path in paths:
             try:
@@ -95,15 +102,19 @@ class Assistant:
     @property
     def index(self) -> Index:
         """The live index; built on first use from the sources folder when there is none."""
-        if self._index is None:
+        index = self._index
+        if index is None:
             if self.sources is not None:
                 self.build()
             else:
                 with self._lock:
                     self._index = self._index or open_index(self.index_dir, model=self.embedder.name)
-        return self._index
+            index = self._index
+        if index is None:
+            raise InternalError("the index is missing right after it was opened")
+        return index
 
-    def warm_up(self) -> "Assistant":
+    def warm_up(self) -> Assistant:
         self.embedder.warm_up()
         _ = self.index.bm25
         return self
@@ -177,10 +188,10 @@ class Assistant:
 
 def _clean_question(question) -> str:
     if not isinstance(question, str):
-        raise GroundQAError(f"question must be text. Currently, it is {type(question).__name__}")
+        raise InputError(f"question must be text. Currently, it is {type(question).__name__}")
     cleaned = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
     if not cleaned:
-        raise GroundQAError("question is empty; ask something, e.g. groundqa ask \"Who led the talks?\"")
+        raise InputError("question is empty; ask something, e.g. groundqa ask \"Who led the talks?\"")
     return cleaned[:MAX_QUESTION_CHARS]
 
 
@@ -188,7 +199,7 @@ def _clean_history(history) -> list[tuple[str, str]]:
     turns = []
     for turn in history or []:
         if not isinstance(turn, (list, tuple)) or len(turn) != 2:
-            raise GroundQAError(f"history must be a list of (question, answer) pairs. Currently, one turn is {turn!r:.80}")
+            raise InputError(f"history must be a list of (question, answer) pairs. Currently, one turn is {turn!r:.80}")
         turns.append((str(turn[0] or ""), str(turn[1] or "")))
     return turns
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from index.bm25 import BM25
-from index.text import stem, terms
+from groundqa.index.bm25 import BM25
+from groundqa.index.text import stem, terms
 
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+")

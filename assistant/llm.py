@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from index import Embedder, Index, sentence_spans
+from groundqa.index import Embedder, Index, sentence_spans
 
 from .compose import with_marker
+from .errors import ConfigurationError, LLMError, MissingDependencyError
 from .reader import Reader, Sentence
 from .retrieval import Hit
 from .verify import bare_claim, cited_numbers, judge_support
@@ -23,25 +24,26 @@ NOT_IN_SOURCES = "NOT IN SOURCES"
 
 
 class LLMBackend:
-    def __init__(self, url: str, model: str, api_key: str = "not-needed", timeout: float = 60.0):
+    """A chat model behind an OpenAI-compatible URL. It never touches llama-index's global
+    `Settings`: the model object is held here and called directly."""
+
+    def __init__(self, url: str | None, model: str | None, api_key: str = "not-needed", timeout: float = 60.0):
         if not url or not model:
-            raise ValueError("The LLM backend needs an endpoint URL and a model name "
-                             "(GROUNDQA_LLM_URL / GROUNDQA_LLM_MODEL, or --llm-url / --llm-model)")
+            raise ConfigurationError("The LLM backend needs an endpoint URL and a model name "
+                                     "(GROUNDQA_LLM_URL / GROUNDQA_LLM_MODEL, or --llm-url / --llm-model)")
         try:
-            from llama_index.core import Settings as LlamaSettings
             from llama_index.llms.openai_like import OpenAILike
         except ImportError:
-            raise ImportError("The LLM backend needs llama-index-llms-openai-like. "
-                              "Run: pip install llama-index-llms-openai-like") from None
-        from index.llama import BundledEmbedding
-
+            raise MissingDependencyError("The LLM backend needs llama-index-llms-openai-like. "
+                                         "Run: pip install llama-index-llms-openai-like") from None
+        self.url, self.timeout = url, timeout
         self.llm = OpenAILike(api_base=url, model=model, api_key=api_key, timeout=timeout, max_retries=0,
                               is_chat_model=True, is_function_calling_model=False, context_window=8192,
                               temperature=0.0)
-        LlamaSettings.llm = self.llm
-        LlamaSettings.embed_model = BundledEmbedding()
 
     def complete(self, question: str, passages: list[str], history: list[tuple[str, str]]) -> str:
+        """The model's reply; LLMError naming the URL when the endpoint is down, slow, fails or
+        answers something that is not a chat completion."""
         from llama_index.core.llms import ChatMessage
 
         numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
@@ -50,7 +52,28 @@ class LLMBackend:
             messages += [ChatMessage(role="user", content=previous_question),
                          ChatMessage(role="assistant", content=previous_answer)]
         messages.append(ChatMessage(role="user", content=f"Passages:\n{numbered}\n\nQuestion: {question}"))
-        return (self.llm.chat(messages).message.content or "").strip()
+        try:
+            content = self.llm.chat(messages).message.content
+        except Exception as exc:  # the client raises connection, timeout, HTTP status and decoding errors
+            raise LLMError(f"the LLM endpoint at {self.url} {_failure(exc, self.timeout)}; check that the "
+                           f"server runs and speaks the OpenAI chat API, or answer without --mode llm") from exc
+        if content is not None and not isinstance(content, str):
+            raise LLMError(f"the LLM endpoint at {self.url} answered {type(content).__name__} content, not text")
+        return (content or "").strip()
+
+
+def _failure(exc: Exception, timeout: float) -> str:
+    """What went wrong, in words: "cannot be reached (Connection refused)", "returned HTTP 500"…"""
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    if status is not None:
+        return f"returned HTTP {status}"
+    if "Timeout" in name:
+        return f"did not answer within {timeout:g} s"
+    if "Connection" in name:
+        cause = exc.__cause__ or exc.__context__
+        return f"cannot be reached ({cause or exc})"
+    return f"answered something that is not a chat completion ({name}: {str(exc)[:120]})"
 
 
 def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedder, reader: Reader,
@@ -70,14 +93,14 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
     vectors = embedder.embed(bare_claims + [c.text for c, _, _ in candidates])
     claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims):]
     kept, removed = [], []
-    for claim, bare, vector in zip(claims, bare_claims, claim_vectors):
+    for claim, bare, vector in zip(claims, bare_claims, claim_vectors, strict=True):
         if not re.search(r"\w", bare):
             continue
         cited = set(cited_numbers(claim))
         allowed = set().union(*(by_hit[hits[n - 1].chunk.id] for n in cited if 1 <= n <= len(hits))) \
             if cited else {(c.source, c.start) for c, _, _ in candidates}
         support = []
-        for (sentence, _, _), sentence_vector in zip(candidates, sentence_vectors):
+        for (sentence, _, _), sentence_vector in zip(candidates, sentence_vectors, strict=True):
             if (sentence.source, sentence.start) not in allowed:
                 continue
             judgement = judge_support(bare, sentence.text, index, float(sentence_vector @ vector), threshold)

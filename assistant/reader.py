@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import Embedder, Index
+from groundqa.index import Embedder, Index
 
 from .evidence import missing_names, term_coverage
 from .injection import looks_like_instruction
@@ -68,7 +68,7 @@ class Reader:
         vectors = self.embedder.embed([s.text for s, _, _ in candidates])
         dense = np.clip(vectors @ query_vector, 0.0, 1.0)
         scored, context = [], {}
-        for (sentence, prior, chunk_text), cosine in zip(candidates, dense):
+        for (sentence, prior, chunk_text), cosine in zip(candidates, dense, strict=True):
             context[(sentence.source, sentence.start)] = chunk_text
             coverage = term_coverage(question, sentence.text, self.index.bm25)
             score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * coverage + PRIOR_WEIGHT * prior

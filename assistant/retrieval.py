@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import Chunk, Embedder, Index
+from groundqa.index import Chunk, Embedder, Index
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
-from index.text import STOPWORDS, stem, words
+from groundqa.index.text import STOPWORDS, stem, words
 
 AnswerType = Literal["name", "date", "number", "place"]
 
@@ -27,12 +28,13 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATE = re.compile(
     rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?"
     rf"(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
-    rf"|(?:{_MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:in\s+)?(?:19|20)\d{{2}}|(?:this|last|next) (?:week|month|year)"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:in\s+)?(?:19|20)\d{{2}}"
+    rf"|(?:this|last|next) (?:week|month|year)"
     rf"|yesterday|today|tomorrow)\b")
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
                  "|hundred|thousand|million|billion|dozens?|several|a week|a month")
-_NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b|\b(?:{_NUMBER_WORDS})\b",
-                     re.IGNORECASE)
+_NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b"
+                     rf"|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
 _NAME = re.compile(rf"(?<![\w’'-]){_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
 _PLACE_NOUN = re.compile(r"\s+(?:regions?|city|cities|province|oblast|district|republic|area)\b")
@@ -103,7 +105,7 @@ def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
 def _join_appositions(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """"the Ministry of Defense of Ukraine, Rustem Umerov" -> one span naming the person and role."""
     joined = list(spans)
-    for (a_start, a_end), (b_start, b_end) in zip(spans, spans[1:]):
+    for (a_start, a_end), (b_start, b_end) in pairwise(spans):
         if sentence[a_end:b_start] == ", " and len(sentence[b_start:b_end].split()) >= 2:
             joined.append((a_start, b_end))
     return joined

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import Embedder, Index, sentence_spans
-from index.text import words
+import numpy as np
+
+from groundqa.index import Embedder, Index, sentence_spans
+from groundqa.index.text import words
 
 from .config import Settings
+from .errors import InternalError
 from .evidence import numbers_consistent, term_coverage
 from .types import Citation
 
@@ -24,7 +27,7 @@ def verify_citations(index: Index, citations: list[Citation]) -> list[Citation]:
     """Raise if any citation's quote does not match its source; return them unchanged otherwise."""
     for citation in citations:
         if not quote_holds(index, citation):
-            raise AssertionError(f"citation [{citation.number}] does not match {citation.source}"
+            raise InternalError(f"citation [{citation.number}] does not match {citation.source}"
                                  f"[{citation.start}:{citation.end}]")
     return citations
 
@@ -59,7 +62,7 @@ def verify_answer(index: Index, text: str, citations: list[Citation], refused: b
     """The engine's last step: raise rather than return an answer that breaks the invariants."""
     verify_citations(index, citations)
     if not sentences_cited(text, citations, refused):
-        raise AssertionError(f"an answer sentence lacks a citation: {text!r:.200}")
+        raise InternalError(f"an answer sentence lacks a citation: {text!r:.200}")
 
 
 @dataclass(frozen=True)
@@ -87,15 +90,20 @@ class GroundingJudge:
     """`judge_support` (the check LLM sentences must pass) as the eval suite uses it: the cosine
     comes from the bundled embedding model, with vectors cached per text.
 
-    >>> judge = GroundingJudge(bot.index, bot.embedder)          # doctest: +SKIP
+    >>> from groundqa import Assistant
+    >>> bot = Assistant()
+    >>> judge = GroundingJudge(bot.index, bot.embedder)
+    >>> quote = "the Russian delegation led by Presidential Aide Vladimir Medinsky"
     >>> judge.judge("Medinsky led the Russian delegation", [quote]).supported
     True
+    >>> judge.judge("Medinsky led the Ukrainian delegation", [quote]).supported
+    False
     """
 
     def __init__(self, index: Index, embedder: Embedder, threshold: float | None = None):
         self.index, self.embedder = index, embedder
         self.threshold = Settings().support_threshold if threshold is None else threshold
-        self._vectors: dict[str, object] = {}
+        self._vectors: dict[str, np.ndarray] = {}
 
     @property
     def description(self) -> str:
@@ -107,7 +115,7 @@ class GroundingJudge:
         """Embed many texts in one batch ahead of `judge` calls."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
-            self._vectors.update(zip(missing, self.embedder.embed(missing)))
+            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
 
     def judge(self, claim: str, passages: list[str]) -> Judgement:
         passage = " ".join(passages)

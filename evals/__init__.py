@@ -1,7 +1,9 @@
 """Eval sets, metrics, the runner and its reports.
 
->>> from evals import run_eval
->>> result = run_eval("evals/sets/istanbul.jsonl", report_dir="eval-report")  # doctest: +SKIP
+>>> from groundqa.evals import BUNDLED_SETS, run_eval
+>>> result = run_eval(BUNDLED_SETS / "istanbul-heldout.jsonl")  # add report_dir="out" for a report
+>>> result.summary["cases"], result.summary["citations.span_validity"]["value"]
+(14, 1.0)
 """
 
 from .cases import BUNDLED_SETS, Case, load_cases

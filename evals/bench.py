@@ -26,8 +26,12 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from groundqa.errors import InputError, MissingDependencyError
+from groundqa.sources import BUNDLED_CORPUS
 
 from .halueval import DATA, load_records
 from .halueval import write_corpus as write_halueval_corpus
@@ -37,10 +41,8 @@ QUESTION = "Who led the Russian delegation in Istanbul?"
 
 def peak_rss_reset() -> None:
     """Start a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def peak_rss_mb() -> float:
@@ -53,7 +55,7 @@ def peak_rss_mb() -> float:
 def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
     """The first `docs` distinct HaluEval knowledge texts, written as the HaluEval eval writes them (one
     file each, paragraphs split); returns one question per document."""
-    records, chosen, questions = load_records(data), set(), []
+    records, chosen, questions = load_records(data), set[str](), list[str]()
     for record in records:
         if record["knowledge"] not in chosen and len(chosen) < docs:
             chosen.add(record["knowledge"])
@@ -63,7 +65,7 @@ def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
 
 
 def time_ours(folder: Path, scratch: Path, run: int, embedder) -> dict:
-    from index import build_index
+    from groundqa.index import build_index
 
     peak_rss_reset()
     report = build_index(folder, scratch / f"ours-{run}", embedder=embedder)
@@ -115,19 +117,15 @@ def time_queries(assistant, questions: list[str], full: bool) -> dict:
 
 def scaled_index(index, size: int, seed: int = 0):
     """An in-memory Index of `size` chunks: the real chunks cycled, vectors jittered and renormalised."""
-    from index import Index
-    from index.store import make_store
+    from groundqa.index import Index
+    from groundqa.index.store import FaissStore
 
     rng = np.random.default_rng(seed)
     real = index.store.vectors(c.vector_id for c in index.chunks)
-    chunks, vectors = [], []
-    for i in range(size):
-        chunk = index.chunks[i % len(index.chunks)]
-        chunks.append(replace(chunk, id=f"{i + 1:015x}"))  # vector_id = i + 1
-        vectors.append(real[i % len(real)])
-    vectors = np.asarray(vectors, dtype=np.float32) + rng.normal(0, 0.02, (size, real.shape[1])).astype(np.float32)
+    chunks = [replace(index.chunks[i % len(index.chunks)], id=f"{i + 1:015x}") for i in range(size)]  # vector_id i+1
+    vectors = real[np.arange(size) % len(real)] + rng.normal(0, 0.02, (size, real.shape[1])).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    store = make_store("faiss", real.shape[1])
+    store = FaissStore(real.shape[1])
     store.add(np.arange(1, size + 1, dtype=np.int64), vectors)
     store.fit_to_size()  # the vector index a build of this size would save
     return Index(index.manifest, chunks, index.documents, store)
@@ -136,7 +134,7 @@ def scaled_index(index, size: int, seed: int = 0):
 def vector_index_figures(index, query_vectors: np.ndarray, k: int = 10) -> dict:
     """Exact (flat) against HNSW search over the same vectors: build time, search p50, recall@k of
     HNSW against the exact top-k, and which kind the store picks at this size."""
-    from index.store import FaissStore
+    from groundqa.index.store import FaissStore
 
     ids = np.array([c.vector_id for c in index.chunks], dtype=np.int64)
     vectors = index.store.vectors(ids)
@@ -148,7 +146,7 @@ def vector_index_figures(index, query_vectors: np.ndarray, k: int = 10) -> dict:
     build_s = time.perf_counter() - started
     figures = {"chunks": len(ids), "auto": index.store.kind,
                "hnsw_build_s": build_s, "hnsw": hnsw.description}
-    found = {}
+    found: dict[str, list[set[int]]] = {}
     for name, store in (("flat", flat), ("hnsw", hnsw)):
         samples, found[name] = [], []
         for vector in query_vectors:
@@ -156,13 +154,14 @@ def vector_index_figures(index, query_vectors: np.ndarray, k: int = 10) -> dict:
             found[name].append(set(store.search(vector, k)[1].tolist()))
             samples.append(time.perf_counter() - started)
         figures[f"{name}_search"] = percentiles(samples)
-    figures[f"recall@{k}"] = float(np.mean([len(a & e) / len(e) for a, e in zip(found["hnsw"], found["flat"])]))
+    pairs = zip(found["hnsw"], found["flat"], strict=True)
+    figures[f"recall@{k}"] = float(np.mean([len(a & e) / len(e) for a, e in pairs]))
     return figures
 
 
 def cold_start(runs: int, home: Path) -> dict:
     """Wall time of fresh `groundqa` processes (the bundled index already built under `home`)."""
-    command = [sys.executable, "-m", "ui.cli"]
+    command = [sys.executable, "-m", "groundqa.ui.cli"]
     env = {**os.environ, "GROUNDQA_HOME": str(home)}
     subprocess.run(command + ["ask", QUESTION], env=env, capture_output=True, check=True)  # builds the index
     timings = {}
@@ -178,16 +177,16 @@ def cold_start(runs: int, home: Path) -> dict:
 
 def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000), llama: bool = True,
               queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3, torch_backend: bool = True) -> dict:
-    from assistant import Assistant
-    from index import Embedder, shared_embedder
-    from index.embedder import bundled_model_path
+    from groundqa import Assistant
+    from groundqa.index import Embedder, shared_embedder
+    from groundqa.index.embedder import bundled_model_path
 
     embedder = shared_embedder()
     embedder.warm_up()
-    result = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs,
+    result: dict[str, Any] = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs,
               "embedder": embedder.name}
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
         folder = scratch / "docs"
         questions = write_corpus(folder, docs, data)
         megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
@@ -213,11 +212,11 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
         assistant = Assistant(index_dir=scratch / "ours-0", embedder=embedder)
         sample = questions[:queries]
         n_chunks = len(assistant.index.chunks)
-        latency = {n_chunks: {"retrieve": time_queries(assistant, sample, full=False),
+        latency: dict[int, dict] = {n_chunks: {"retrieve": time_queries(assistant, sample, full=False),
                               "answer": time_queries(assistant, sample, full=True)}}
         real_index = assistant.index
         query_vectors = embedder.embed(sample)
-        vector_indexes = {}
+        vector_indexes: dict[int, dict] = {}
         for size in sizes:
             assistant._index = scaled_index(real_index, size)
             _ = assistant._index.bm25  # built once, as a long-running process would
@@ -230,8 +229,8 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
         result["vector_index"] = vector_indexes
 
         bundled = Assistant(index_dir=scratch / "bundled", embedder=embedder,
-                            sources=Path(__file__).resolve().parent.parent / "sources" / "corpus")
-        from evals import BUNDLED_SETS, load_cases
+                            sources=BUNDLED_CORPUS)
+        from groundqa.evals import BUNDLED_SETS, load_cases
 
         cases, _ = load_cases(BUNDLED_SETS / "istanbul.jsonl")
         bundled.warm_up()
@@ -288,14 +287,14 @@ def run_from_args(args) -> int:
     import json
 
     if args.docs < 1 or args.runs < 1 or args.queries < 1:
-        raise ValueError("--docs, --runs and --queries must be at least 1")
+        raise InputError("--docs, --runs and --queries must be at least 1")
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     if args.llama:
         try:
             import llama_index.embeddings.huggingface  # noqa: F401
             import llama_index.vector_stores.faiss  # noqa: F401
         except ImportError:
-            raise ImportError("the llama-index comparison needs: pip install \".[bench]\" "
+            raise MissingDependencyError("the llama-index comparison needs: pip install \".[bench]\" "
                               "(or pass --no-llama-index)") from None
     result = run_bench(args.docs, args.runs, sizes, args.llama, args.queries,
                        log=lambda line: print(line, file=sys.stderr, flush=True), torch_backend=args.torch)

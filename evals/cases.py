@@ -34,7 +34,7 @@ class Case:
 def load_cases(path: str | Path) -> tuple[list[Case], list[str]]:
     """(valid cases, problems). A malformed line is reported as "FILE:LINE: reason" and skipped.
 
-    >>> cases, problems = load_cases("evals/sets/istanbul.jsonl")
+    >>> cases, problems = load_cases(BUNDLED_SETS / "istanbul.jsonl")
     >>> len(cases), problems
     (41, [])
     """

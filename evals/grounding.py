@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from assistant import Answer
-from assistant.verify import GroundingJudge, bare_claim, cited_numbers
-from index import sentence_spans
+from groundqa import Answer
+from groundqa.index import sentence_spans
+from groundqa.verify import GroundingJudge, bare_claim, cited_numbers
 
 
 def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
@@ -27,7 +27,7 @@ def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
     if answer.refused:
         return {"citation_recall": None, "citation_precision": None, "sentences": []}
     quotes = {c.number: c.quote for c in answer.citations if not c.context_only}
-    sentences = []
+    sentences: list[dict] = []
     for start, end in sentence_spans(answer.text):
         raw = answer.text[start:end]
         claim = bare_claim(raw)

@@ -49,7 +49,7 @@ def retrieval_scores(relevant: list[bool], relevant_total: int) -> dict:
     0.5
     """
     first = next((rank for rank, hit in enumerate(relevant, start=1) if hit), None)
-    scores = {f"hit@{k}": float(first is not None and first <= k) for k in RETRIEVAL_KS}
+    scores: dict[str, float | None] = {f"hit@{k}": float(first is not None and first <= k) for k in RETRIEVAL_KS}
     scores["mrr"] = 1.0 / first if first else 0.0
     dcg = sum(1.0 / math.log2(rank + 1) for rank, hit in enumerate(relevant[:10], start=1) if hit)
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(relevant_total, 10) + 1))

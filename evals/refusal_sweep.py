@@ -29,7 +29,7 @@ def main() -> None:
     if not args.halueval.exists():
         raise SystemExit(f"HaluEval data not found at {args.halueval}; pass --halueval PATH")
 
-    from assistant import Assistant
+    from groundqa import Assistant
 
     records = [record for _, record in split_records(load_records(args.halueval), "dev")]
     random.Random(0).shuffle(records)

@@ -14,7 +14,8 @@ from .summary import METRICS, NAMES
 
 PLOTS = ("metrics.png", "latency.png", "ranks.png")
 MAX_FAILURES_SHOWN = 200
-_DESCRIPTIONS = {m.name: m.description for m in METRICS} | {"refusal.f1": "harmonic mean of refusal precision and recall"}
+_DESCRIPTIONS = ({m.name: m.description for m in METRICS}
+                 | {"refusal.f1": "harmonic mean of refusal precision and recall"})
 
 
 def write_report(result: EvalResult, report_dir: str | Path) -> Path:
@@ -145,8 +146,8 @@ def _plot(result: EvalResult, report_dir: Path) -> None:
               if not name.startswith("latency.") and result.summary[name]["value"] is not None]
     figure, axes = plt.subplots(figsize=(8, 0.35 * len(shares) + 1))
     values = [entry["value"] for _, entry in shares]
-    errors = [[v - (e["low"] if e["low"] is not None else v) for v, (_, e) in zip(values, shares)],
-              [(e["high"] if e["high"] is not None else v) - v for v, (_, e) in zip(values, shares)]]
+    errors = [[v - (e["low"] if e["low"] is not None else v) for v, (_, e) in zip(values, shares, strict=True)],
+              [(e["high"] if e["high"] is not None else v) - v for v, (_, e) in zip(values, shares, strict=True)]]
     axes.barh([name for name, _ in shares], values, xerr=errors, color="#4C72B0", capsize=3)
     axes.set_xlim(0, 1.05)
     axes.invert_yaxis()

@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant import Answer, Assistant, Citation
-from assistant.verify import GroundingJudge, bare_claim, sentences_cited
-from index import Index
-from sources import GroundQAError, read_text
+from groundqa import Answer, Assistant, Citation
+from groundqa.errors import GroundQAError
+from groundqa.index import Index
+from groundqa.sources import read_text
+from groundqa.verify import GroundingJudge, bare_claim, sentences_cited
 
 from .cases import BUNDLED_SETS, Case, load_cases
 from .grounding import citation_grounding
@@ -40,10 +41,10 @@ def run_eval(sets: str | Path | list[str | Path] | None = None, assistant: Assis
              report_dir: str | Path | None = None, show_progress: bool = False) -> EvalResult:
     """Run one or more JSONL eval sets (default: the bundled ones) and optionally write a report.
 
-    >>> from evals import run_eval
-    >>> result = run_eval("evals/sets/istanbul.jsonl", report_dir="eval-report")  # doctest: +SKIP
-    >>> result.summary["answer.contains"]["value"]                               # doctest: +SKIP
-    1.0
+    >>> from groundqa.evals import BUNDLED_SETS, run_eval
+    >>> result = run_eval(BUNDLED_SETS / "istanbul.jsonl")
+    >>> result.summary["answer.contains"]["value"], result.summary["refusal.accuracy"]["n"]
+    (1.0, 41)
     """
     if sets is None:
         sets = sorted(BUNDLED_SETS.glob("*.jsonl"))
@@ -88,11 +89,11 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
     return EvalResult(rows, summarize(rows), by_set, problems, judge.description, title)
 
 
-def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: "SourceTexts",
+def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: SourceTexts,
                ranked: list[bool] | None = None, relevant_total: int = 0) -> dict:
     """One results.jsonl row: the case, the answer, and every per-case metric (None = not applicable)."""
     answered = not answer.refused
-    row = {
+    row: dict = {
         "id": case.id, "set": case.set, "question": case.question, "history": case.history,
         "answerable": case.answerable, "gold": case.answers, "refused": answer.refused,
         "answer": answer.text, "short_answer": answer.short_answer,
@@ -115,7 +116,8 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge
     grounding = citation_grounding(answer, judge)
     row["citation_recall"], row["citation_precision"] = grounding["citation_recall"], grounding["citation_precision"]
     row["grounding"] = grounding["sentences"]
-    scores = retrieval_scores(ranked, relevant_total) if case.answerable and ranked is not None and relevant_total else {}
+    scores = retrieval_scores(ranked, relevant_total) if case.answerable and ranked is not None and relevant_total \
+        else {}
     for key in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "first_relevant_rank"):
         row[key] = scores.get(key)
     row["failures"] = _failures(row)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from groundqa.errors import InputError
+
 RESAMPLES = 1000
 
 
@@ -99,14 +101,15 @@ def parse_thresholds(specs: list[str]) -> dict[str, float]:
         try:
             thresholds[name.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"--fail-under takes metric=value, e.g. answer.contains=0.9. Currently, it is {spec!r}") from None
+            raise InputError(f"--fail-under takes metric=value, e.g. answer.contains=0.9. "
+                             f"Currently, it is {spec!r}") from None
         _check_name(name.strip())
     return thresholds
 
 
 def _check_name(name: str) -> None:
     if name not in NAMES:
-        raise ValueError(f"unknown metric {name!r} in --fail-under; choose from: {', '.join(NAMES)}")
+        raise InputError(f"unknown metric {name!r} in --fail-under; choose from: {', '.join(NAMES)}")
 
 
 def _number(value) -> float:

@@ -3,11 +3,10 @@
 from .build import BuildReport, build_index
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
-from .errors import CorruptIndexError, IndexMismatchError
 from .home import groundqa_home
 from .loaded import Index, open_index
 from .sentences import sentence_spans
 
-__all__ = ["BuildReport", "Chunk", "ChunkingSettings", "CorruptIndexError", "Embedder", "Index",
-           "IndexMismatchError", "build_index", "chunk_document", "groundqa_home", "open_index", "sentence_spans",
+__all__ = ["BuildReport", "Chunk", "ChunkingSettings", "Embedder", "Index",
+           "build_index", "chunk_document", "groundqa_home", "open_index", "sentence_spans",
            "shared_embedder"]

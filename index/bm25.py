@@ -12,23 +12,26 @@ class BM25:
         from scipy.sparse import csr_matrix
 
         self.vocabulary: dict[str, int] = {}
-        rows, cols, counts, lengths = [], [], [], []
+        row_list: list[int] = []
+        col_list: list[int] = []
+        count_list: list[int] = []
+        length_list: list[int] = []
         for row, text in enumerate(texts):
             doc_terms = terms(text)
-            lengths.append(len(doc_terms))
+            length_list.append(len(doc_terms))
             tf: dict[int, int] = {}
             for term in doc_terms:
                 col = self.vocabulary.setdefault(term, len(self.vocabulary))
                 tf[col] = tf.get(col, 0) + 1
-            rows.extend([row] * len(tf))
-            cols.extend(tf.keys())
-            counts.extend(tf.values())
+            row_list.extend([row] * len(tf))
+            col_list.extend(tf.keys())
+            count_list.extend(tf.values())
         n_docs = max(len(texts), 1)
-        lengths = np.asarray(lengths, dtype=np.float32)
+        lengths = np.asarray(length_list, dtype=np.float32)
         average = float(lengths.mean()) if len(texts) else 1.0
-        counts = np.asarray(counts, dtype=np.float32)
-        rows = np.asarray(rows, dtype=np.int64)
-        cols = np.asarray(cols, dtype=np.int64)
+        counts = np.asarray(count_list, dtype=np.float32)
+        rows = np.asarray(row_list, dtype=np.int64)
+        cols = np.asarray(col_list, dtype=np.int64)
         doc_freq = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
         self.idf = np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
         norm = k1 * (1 - b + b * lengths[rows] / max(average, 1e-9))

@@ -6,19 +6,31 @@ from __future__ import annotations
 import fcntl
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sources import Document, LoaderError, iter_source_files, load, read_source_bytes, relative_source
+from groundqa.errors import ConfigurationError, CorruptIndexError, LoaderError
+from groundqa.sources import Document, iter_source_files, load, read_source_bytes, relative_source
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
-from .errors import CorruptIndexError
-from .files import (CHUNKS, DOCUMENTS, VECTORS, current_generation, publish_generation, read_jsonl,
-                    read_manifest, remove_abandoned_staging, sha256_bytes, write_jsonl)
-from .store import load_store, make_store
+from .files import (
+    CHUNKS,
+    DOCUMENTS,
+    VECTORS,
+    current_generation,
+    publish_generation,
+    read_jsonl,
+    read_manifest,
+    remove_abandoned_staging,
+    sha256_bytes,
+    write_jsonl,
+)
+from .store import VectorStore, load_store, make_store
 
 
 @dataclass
@@ -39,83 +51,63 @@ class BuildReport:
         return bool(self.added or self.updated or self.removed)
 
 
+@dataclass
+class Generation:
+    """The live index a build starts from; empty for a first build, a rebuild, or an index that
+    cannot be reused (other settings, damaged)."""
+
+    manifest: dict
+    chunks: dict[str, list[Chunk]]  # by source
+    documents: dict[str, dict]  # document rows by source
+    store: VectorStore
+
+    @classmethod
+    def empty(cls, dimension: int) -> Generation:
+        return cls({}, {}, {}, make_store("faiss", dimension))
+
+    @property
+    def files(self) -> dict[str, dict]:
+        """Manifest entry (sha256, title, chunks) of every indexed file, by source."""
+        return self.manifest.get("files", {})
+
+
+@dataclass
+class Plan:
+    """What the new generation holds: every file's manifest entry, document row and chunks."""
+
+    files: dict[str, dict] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+
+
 def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embedder | None = None,
                 chunking: ChunkingSettings | None = None, show_progress: bool = False,
                 rebuild: bool = False) -> BuildReport:
-    """Bring the index at `index_dir` up to date with the files under `source_dir`."""
+    """Bring the index at `index_dir` up to date with the files under `source_dir`: read the live
+    generation, plan (load what changed), embed (only new text), publish (a new generation, atomically)."""
     started = time.perf_counter()
     embedder = embedder or shared_embedder()
     chunking = chunking or ChunkingSettings()
     source_dir, index_dir = Path(source_dir).resolve(), Path(index_dir)
     paths = iter_source_files(source_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    root = source_dir if source_dir.is_dir() else source_dir.parent
     report = BuildReport(index_dir=str(index_dir))
-    with open(index_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _build_lock(index_dir):
         remove_abandoned_staging(index_dir)
         settings = {"model": embedder.name, "dimension": embedder.dimension,
                     "chunking": asdict(chunking), "store": "faiss"}
-        old = _previous(index_dir, settings, rebuild, report)
-        old_manifest, old_chunks, old_documents, store = old
-        root = source_dir if source_dir.is_dir() else source_dir.parent
-        files, new_documents, chunks_by_source = {}, {}, {}
-        for path in _progress(paths, show_progress, "Reading"):
-            try:
-                data = read_source_bytes(path)
-            except LoaderError as exc:
-                report.skipped.append((str(path), exc.reason))
-                continue
-            digest = sha256_bytes(data)
-            source = relative_source(path, root)
-            previous = old_manifest.get("files", {}).get(source)
-            if previous and previous["sha256"] == digest and source in old_documents:
-                files[source] = previous
-                new_documents[source] = old_documents[source]
-                chunks_by_source[source] = old_chunks.get(source, [])
-                report.unchanged.append(source)
-                continue
-            try:
-                document = load(path, root, data)
-            except LoaderError as exc:
-                report.skipped.append((str(path), exc.reason))
-                continue
-            new_documents[source] = _document_row(document, digest)
-            chunks_by_source[source] = chunk_document(document, chunking)
-            files[source] = {"sha256": digest, "title": document.title, "chunks": len(chunks_by_source[source])}
-            (report.updated if previous else report.added).append(source)
-
-        report.removed = sorted(set(old_manifest.get("files", {})) - set(files))
-        stale = [c for s in report.removed + report.updated for c in old_chunks.get(s, [])]
-        fresh = [c for s in report.added + report.updated for c in chunks_by_source[s]]
-        # A chunk whose text is already embedded (unchanged part of an edited file, a renamed or
-        # copied file) keeps its vector; only new text goes through the model.
-        known = {c.text: c.vector_id for c in stale}
-        reused = [c for c in fresh if c.text in known]
-        reused_vectors = store.vectors([known[c.text] for c in reused]) if reused else None
-        store.delete(_vector_ids(stale))
-        if reused:
-            store.add(_vector_ids(reused), reused_vectors)
-        new = [c for c in fresh if c.text not in known]
-        store.add(_vector_ids(new), embedder.embed([c.text for c in new], show_progress=show_progress))
-        report.chunks_embedded = len(new)
-        report.chunks_total = len(store)
-
-        if report.changed or report.rebuild_reason or not old_manifest:
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
-            staging.chmod(0o755)
-            store.save(staging / VECTORS)
-            write_jsonl(staging / CHUNKS, (c.to_dict() for s in sorted(chunks_by_source) for c in chunks_by_source[s]))
-            write_jsonl(staging / DOCUMENTS, (new_documents[s] for s in sorted(new_documents)))
-            publish_generation(index_dir, staging, {**settings, "vector_index": store.description,
-                                                    "source_root": str(root), "files": files,
-                                                    "built": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        previous = read_previous(index_dir, settings, rebuild, report)
+        plan = plan_build(paths, root, previous, chunking, report, show_progress)
+        store = embed_changes(plan, previous, embedder, report, show_progress)
+        if report.changed or report.rebuild_reason or not previous.manifest:
+            publish(index_dir, plan, store, {**settings, "source_root": str(root)})
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildReport):
-    """(manifest, chunks by source, document rows by source, store) of the live index, or empty ones."""
-    empty = ({}, {}, {}, make_store("faiss", settings["dimension"]))
+def read_previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildReport) -> Generation:
+    """The live generation, or an empty one (with the reason in the report) when it cannot be reused."""
+    empty = Generation.empty(settings["dimension"])
     if rebuild:
         report.rebuild_reason = "rebuild requested"
         return empty
@@ -138,7 +130,90 @@ def _previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildRepor
         chunk = Chunk.from_dict(row)
         chunks.setdefault(chunk.source, []).append(chunk)
     documents = {row["source"]: row for row in read_jsonl(generation / DOCUMENTS)}
-    return manifest, chunks, documents, load_store("faiss", generation / VECTORS)
+    return Generation(manifest, chunks, documents, load_store("faiss", generation / VECTORS))
+
+
+def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: ChunkingSettings,
+               report: BuildReport, show_progress: bool = False) -> Plan:
+    """Hash every file; keep unchanged ones as they are, load and chunk the rest, skip bad ones."""
+    plan = Plan()
+    for path in _progress(paths, show_progress, "Reading"):
+        try:
+            data = read_source_bytes(path)
+        except LoaderError as exc:
+            report.skipped.append((str(path), exc.reason))
+            continue
+        digest = sha256_bytes(data)
+        source = relative_source(path, root)
+        known = previous.files.get(source)
+        if known and known["sha256"] == digest and source in previous.documents:
+            plan.files[source] = known
+            plan.documents[source] = previous.documents[source]
+            plan.chunks[source] = previous.chunks.get(source, [])
+            report.unchanged.append(source)
+            continue
+        try:
+            document = load(path, root, data)
+        except LoaderError as exc:
+            report.skipped.append((str(path), exc.reason))
+            continue
+        plan.documents[source] = _document_row(document, digest)
+        plan.chunks[source] = chunk_document(document, chunking)
+        plan.files[source] = {"sha256": digest, "title": document.title, "chunks": len(plan.chunks[source])}
+        (report.updated if known else report.added).append(source)
+    report.removed = sorted(set(previous.files) - set(plan.files))
+    return plan
+
+
+def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: BuildReport,
+                  show_progress: bool = False) -> VectorStore:
+    """The previous vector store minus stale chunks plus new ones. A chunk whose text is already
+    embedded (unchanged part of an edited file, a renamed or copied file) keeps its vector; only new
+    text goes through the model."""
+    store = previous.store
+    stale = [c for s in report.removed + report.updated for c in previous.chunks.get(s, [])]
+    fresh = [c for s in report.added + report.updated for c in plan.chunks[s]]
+    known = {c.text: c.vector_id for c in stale}
+    reused = [c for c in fresh if c.text in known]
+    reused_vectors = store.vectors([known[c.text] for c in reused]) if reused else None
+    store.delete(_vector_ids(stale))
+    if reused_vectors is not None:
+        store.add(_vector_ids(reused), reused_vectors)
+    new = [c for c in fresh if c.text not in known]
+    store.add(_vector_ids(new), embedder.embed([c.text for c in new], show_progress=show_progress))
+    report.chunks_embedded = len(new)
+    report.chunks_total = len(store)
+    return store
+
+
+def publish(index_dir: Path, plan: Plan, store: VectorStore, manifest: dict) -> Path:
+    """Write the plan and the store into a staging folder, then make it the live generation."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
+        staging.chmod(0o755)
+        store.save(staging / VECTORS)
+        write_jsonl(staging / CHUNKS, (c.to_dict() for s in sorted(plan.chunks) for c in plan.chunks[s]))
+        write_jsonl(staging / DOCUMENTS, (plan.documents[s] for s in sorted(plan.documents)))
+        return publish_generation(index_dir, staging, {**manifest, "vector_index": store.description,
+                                                       "files": plan.files,
+                                                       "built": time.strftime("%Y-%m-%dT%H:%M:%S")})
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile: the live index stays
+        raise ConfigurationError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
+                                 f"the previous index is kept") from exc
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder (a second builder waits)."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / ".lock", "w")  # noqa: SIM115 (held for the whole build)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the index folder {index_dir} ({exc.strerror or exc}); "
+                                 f"pass --index DIR in a folder you can write to") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _vector_ids(chunks: list[Chunk]) -> np.ndarray:

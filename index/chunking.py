@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 
-from sources import Document
+from groundqa.errors import ConfigurationError
+from groundqa.sources import Document
 
 from .sentences import sentence_spans
 
@@ -17,9 +18,9 @@ class ChunkingSettings:
 
     def __post_init__(self):
         if self.max_words < 10:
-            raise ValueError(f"max_words must be at least 10. Currently, max_words is {self.max_words}")
+            raise ConfigurationError(f"max_words must be at least 10. Currently, max_words is {self.max_words}")
         if self.overlap_sentences < 0:
-            raise ValueError(f"overlap_sentences must be >= 0. Currently, it is {self.overlap_sentences}")
+            raise ConfigurationError(f"overlap_sentences must be >= 0. Currently, it is {self.overlap_sentences}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Chunk:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Chunk":
+    def from_dict(cls, data: dict) -> Chunk:
         return cls(**{**data, "sentences": tuple(tuple(s) for s in data["sentences"])})
 
 

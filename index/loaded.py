@@ -6,11 +6,11 @@ from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
-from sources import Document
+from groundqa.errors import CorruptIndexError, IndexMismatchError, InternalError
+from groundqa.sources import Document
 
 from .bm25 import BM25
 from .chunking import Chunk
-from .errors import CorruptIndexError, IndexMismatchError
 from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, current_generation_name, read_jsonl, read_manifest
 from .store import VectorStore, load_store
 
@@ -54,7 +54,7 @@ def open_index(index_dir: str | Path, model: str | None = None) -> Index:
         except CorruptIndexError:
             if attempt == 2 or current_generation_name(index_dir) == started_on:
                 raise
-    raise AssertionError("unreachable")
+    raise InternalError("open_index retried past its limit")
 
 
 def _open_live_generation(index_dir: Path, model: str | None) -> Index:

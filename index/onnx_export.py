@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from groundqa.errors import ConfigurationError
+
 from .home import models_home
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -18,18 +20,18 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 def check_mean_pooled(model_path: str | Path) -> int:
     """The max sequence length of a Transformer -> mean Pooling -> Normalize model (the layout the
-    ONNX encoder reproduces); ValueError for any other layout."""
+    ONNX encoder reproduces); ConfigurationError for any other layout."""
     model_path = Path(model_path)
     try:
         modules = [m["type"].rsplit(".", 1)[-1] for m in json.loads((model_path / "modules.json").read_text())]
         pooling = json.loads((model_path / "1_Pooling" / "config.json").read_text())
         max_length = json.loads((model_path / "sentence_bert_config.json").read_text())["max_seq_length"]
     except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"{model_path} is not a sentence-transformers model folder ({exc}); "
+        raise ConfigurationError(f"{model_path} is not a sentence-transformers model folder ({exc}); "
                          f"use backend='torch'") from None
     modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
     if modules != ["Transformer", "Pooling", "Normalize"] or modes != ["pooling_mode_mean_tokens"]:
-        raise ValueError(f"the ONNX backend supports Transformer + mean pooling + Normalize models; "
+        raise ConfigurationError(f"the ONNX backend supports Transformer + mean pooling + Normalize models; "
                          f"{model_path} has {modules} with {modes}; use backend='torch'")
     return int(max_length)
 
@@ -41,7 +43,7 @@ def exported_model(model_path: str | Path, quantized: bool) -> Path:
     model_path = Path(model_path)
     weights = model_path / "model.safetensors"
     if not weights.is_file():
-        raise ValueError(f"the ONNX backend exports from model.safetensors, which {model_path} lacks; "
+        raise ConfigurationError(f"the ONNX backend exports from model.safetensors, which {model_path} lacks; "
                          f"use backend='torch'")
     stat = weights.stat()
     key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"

@@ -9,6 +9,7 @@ A blank line or a line break before a short heading-like line also ends a senten
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig",
@@ -35,7 +36,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             cuts.add(match.end())
     spans = []
     ordered = sorted(cuts)
-    for start, end in zip(ordered, ordered[1:]):
+    for start, end in pairwise(ordered):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

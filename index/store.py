@@ -8,13 +8,22 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from groundqa.errors import ConfigurationError
+
 
 class VectorStore(Protocol):
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def delete(self, ids: np.ndarray) -> None: ...
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def vectors(self, ids) -> np.ndarray: ...
     def save(self, path: Path) -> None: ...
     def __len__(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def description(self) -> dict: ...
 
 
 # Exact search below this many vectors, HNSW from here on. Measured on 2 cores (384-d HaluEval
@@ -61,7 +70,8 @@ class FaissStore:
         if len(ids):
             if self.kind == "hnsw":
                 self._index = self._rebuilt(flat=True)
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+            # faiss's Python wrapper turns an id array into a selector (its stubs only list IDSelector)
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) for one query vector; ids of -1 are dropped."""
@@ -90,7 +100,7 @@ class FaissStore:
             os.fsync(handle.fileno())
 
     @classmethod
-    def load(cls, path: Path) -> "FaissStore":
+    def load(cls, path: Path) -> FaissStore:
         import faiss
 
         index = faiss.read_index(str(path))
@@ -111,12 +121,12 @@ class FaissStore:
         ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
         vectors = self._inner().reconstruct_n(0, len(ids)) if len(ids) else np.zeros((0, self.dimension), np.float32)
         if flat:
-            inner = faiss.IndexFlatIP(self.dimension)
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
         else:
-            inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            inner.hnsw.efSearch = HNSW_EF_SEARCH
-        index = faiss.IndexIDMap2(inner)
+            graph = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            graph.hnsw.efSearch = HNSW_EF_SEARCH
+            index = faiss.IndexIDMap2(graph)
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return index
 
@@ -124,10 +134,10 @@ class FaissStore:
 def make_store(kind: Literal["faiss"], dimension: int) -> VectorStore:
     if kind == "faiss":
         return FaissStore(dimension)
-    raise ValueError(f"Unknown vector store {kind!r}. Valid choices: 'faiss'")
+    raise ConfigurationError(f"Unknown vector store {kind!r}. Valid choices: 'faiss'")
 
 
 def load_store(kind: Literal["faiss"], path: Path) -> VectorStore:
     if kind == "faiss":
         return FaissStore.load(path)
-    raise ValueError(f"Unknown vector store {kind!r}. Valid choices: 'faiss'")
+    raise ConfigurationError(f"Unknown vector store {kind!r}. Valid choices: 'faiss'")

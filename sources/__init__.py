@@ -1,13 +1,18 @@
 """Document loaders and the bundled corpus."""
 
-from . import offline  # noqa: F401  (sets HF_HUB_OFFLINE before anything else)
 from .document import Document
-from .errors import GroundQAError, LoaderError
 from .folder import BUNDLED_CORPUS, iter_source_files
-from .loaders import (MAX_FILE_BYTES, MAX_TEXT_CHARS, SUPPORTED_SUFFIXES, load, read_source_bytes, read_text,
-                      relative_source)
+from .loaders import (
+                      MAX_FILE_BYTES,
+                      MAX_TEXT_CHARS,
+                      SUPPORTED_SUFFIXES,
+                      load,
+                      read_source_bytes,
+                      read_text,
+                      relative_source,
+)
 from .uploads import MAX_UPLOAD_BYTES, UPLOAD_FOLDER, safe_upload_name, save_upload
 
-__all__ = ["BUNDLED_CORPUS", "Document", "GroundQAError", "LoaderError", "MAX_FILE_BYTES", "MAX_TEXT_CHARS",
+__all__ = ["BUNDLED_CORPUS", "Document", "MAX_FILE_BYTES", "MAX_TEXT_CHARS",
            "MAX_UPLOAD_BYTES", "SUPPORTED_SUFFIXES", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
            "read_text", "relative_source", "safe_upload_name", "save_upload"]

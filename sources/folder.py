@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import GroundQAError
+from groundqa.errors import InputError
+
 from .loaders import SUPPORTED_SUFFIXES
 
 BUNDLED_CORPUS = Path(__file__).parent / "corpus"
@@ -15,7 +16,7 @@ def iter_source_files(root: str | Path) -> list[Path]:
     """Supported files under `root`, sorted; hidden folders and symlinked folders are skipped."""
     root = Path(root)
     if not root.exists():
-        raise GroundQAError(f"source folder {str(root)!r} does not exist; pass an existing folder")
+        raise InputError(f"source folder {str(root)!r} does not exist; pass an existing folder")
     if root.is_file():
         return [root] if root.suffix.lower() in SUPPORTED_SUFFIXES else []
     found = []

@@ -20,11 +20,12 @@ import codecs
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from groundqa.errors import LoaderError
 
 from .document import Document
-from .errors import LoaderError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped (and refused as uploads)
@@ -37,7 +38,8 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
 
     Pass `data` when the bytes were already read (the indexer hashes them first).
 
-    >>> doc = load("sources/corpus/istanbul-talks-2025-06.txt")
+    >>> from groundqa.sources import BUNDLED_CORPUS
+    >>> doc = load(BUNDLED_CORPUS / "istanbul-talks-2025-06.txt")
     >>> doc.title, doc.date
     ('Istanbul talks', '2025-06')
     """
@@ -190,7 +192,7 @@ def _read_pdf(path: Path, data: bytes):
         page_starts.append(offset)
         parts.append(page_text)
         offset += len(page_text) + 2
-    meta = reader.metadata or {}
+    meta: dict = dict(reader.metadata or {})
     title = (meta.get("/Title") or "").strip() or None
     date = _date_from_text(str(meta.get("/CreationDate") or ""))
     return "\n\n".join(parts), title, date, page_starts

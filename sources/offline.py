@@ -1,8 +1,17 @@
-"""The process never talks to a hub: set the offline and telemetry switches before any import."""
+"""Keep the Hugging Face and Gradio libraries off the network, explicitly and only where needed.
+
+Nothing here runs on import. `offline()` scopes the switches to a block (loading a model);
+`force_offline()` sets them for the rest of a process that groundqa owns (the `groundqa` command).
+"""
+
+from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-_SWITCHES = {
+SWITCHES = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",
@@ -15,7 +24,39 @@ _SWITCHES = {
 
 
 def force_offline() -> None:
-    os.environ.update(_SWITCHES)
+    """Set the switches for the whole process (only for processes groundqa owns, like its CLI)."""
+    os.environ.update(SWITCHES)
+    _set_hub_constant(True)
 
 
-force_offline()
+@contextmanager
+def offline() -> Iterator[None]:
+    """The switches for the duration of a block, restored afterwards. huggingface_hub reads
+    HF_HUB_OFFLINE once, at import, so its constant is switched too when it is already loaded."""
+    saved = {name: os.environ.get(name) for name in SWITCHES}
+    hub_was = _set_hub_constant(True)
+    os.environ.update(SWITCHES)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        # loaded inside the block, the library read the switch: give it the caller's setting back
+        _set_hub_constant(hub_was if hub_was is not None else _truthy(saved["HF_HUB_OFFLINE"]))
+
+
+def _set_hub_constant(value: bool) -> bool | None:
+    """Set huggingface_hub's HF_HUB_OFFLINE constant if the library is loaded; return the old value."""
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is None:
+        return None
+    previous = getattr(constants, "HF_HUB_OFFLINE", None)
+    setattr(constants, "HF_HUB_OFFLINE", value)  # noqa: B010 (a module attribute mypy cannot see)
+    return previous
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").upper() in {"1", "ON", "YES", "TRUE"}

@@ -10,7 +10,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .errors import LoaderError
+from groundqa.errors import LoaderError
+
 from .loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load
 
 UPLOAD_FOLDER = "uploads"

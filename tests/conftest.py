@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from sources import BUNDLED_CORPUS
+from groundqa.sources import BUNDLED_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "evals" / "sets" / "istanbul.jsonl"
@@ -42,7 +42,7 @@ def groundqa_home(tmp_path, monkeypatch, models_cache):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index import shared_embedder
+    from groundqa.index import shared_embedder
 
     return shared_embedder()
 
@@ -50,7 +50,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def bundled_assistant(tmp_path_factory, embedder):
     """One assistant over a copy of the bundled corpus, built once per session."""
-    from assistant import Assistant
+    from groundqa import Assistant
 
     root = tmp_path_factory.mktemp("bundled")
     corpus = root / "corpus"

@@ -10,7 +10,7 @@ from tests.conftest import NETWORK_GUARD, ROOT
 
 BLOCK_AND_RUN = NETWORK_GUARD + r"""
 import sys
-from ui.cli import main
+from groundqa.ui.cli import main
 code = main(["index", sys.argv[1], "--index", sys.argv[2]])
 code = code or main(["ask", "Who headed the Ukrainian delegation?", "--index", sys.argv[2], "--json"])
 print("ATTEMPTS", attempts)

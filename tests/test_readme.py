@@ -31,7 +31,7 @@ def test_python_api_example_prints_what_the_readme_shows(tmp_path):
 
 
 def test_ask_output_in_readme_is_what_the_command_prints(embedder, capsys):
-    from ui.cli import main
+    from groundqa.ui.cli import main
 
     question = re.search(r'groundqa ask "([^"]+)"', fenced("bash")[0]).group(1)
     assert main(["ask", question]) == 0

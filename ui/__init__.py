@@ -1,1 +1,1 @@
-"""User-facing front ends: the `groundqa` command line (and, later, the chat window)."""
+"""User-facing front ends: the `groundqa` command line (cli.py) and the Gradio chat window (app.py, render.py)."""

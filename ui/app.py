@@ -4,11 +4,17 @@
 """
 
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant import Assistant
-from sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, UPLOAD_FOLDER, GroundQAError
+from groundqa import Assistant
+from groundqa.errors import GroundQAError
+from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, UPLOAD_FOLDER
 
 from .render import answer_markdown, documents_rows, history_pairs, sources_message, upload_summary
+
+if TYPE_CHECKING:
+    from gradio.components.chatbot import ExampleMessage
 
 EXAMPLES = [
     "Who led the Russian delegation in Istanbul?",
@@ -80,7 +86,8 @@ def build_app(assistant: Assistant):
         gr.Markdown("## groundqa — answers only from your documents, every citation checked")
         with gr.Row():
             with gr.Column(scale=3):
-                examples = [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
+                examples: list[ExampleMessage] | None = \
+                    [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
                 chatbot = gr.Chatbot(label="Chat", height=470, buttons=["copy"], examples=examples,
                                      placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
@@ -95,9 +102,9 @@ def build_app(assistant: Assistant):
                     if assistant.accepts_uploads:
                         upload = gr.File(label="Add documents", file_count="multiple", height=110,
                                          file_types=list(SUPPORTED_SUFFIXES), elem_id="gq-upload")
+                        folder = Path(assistant.sources or ".").name
                         gr.Markdown(f"<small>{' '.join(SUPPORTED_SUFFIXES)}, up to {MAX_UPLOAD_BYTES // 2**20} MB "
-                                    f"each; saved to {assistant.sources.name}/{UPLOAD_FOLDER}/ and indexed."
-                                    f"</small>")
+                                    f"each; saved to {folder}/{UPLOAD_FOLDER}/ and indexed.</small>")
                         status = gr.Markdown()
                     else:
                         gr.Markdown("*The bundled corpus is read-only. To add documents, start "
@@ -111,14 +118,14 @@ def build_app(assistant: Assistant):
 
         inputs, outputs = [question, chatbot, top_k, mode], [chatbot, question]
         question.submit(turn, inputs, outputs, api_name="ask", concurrency_limit=4)
-        def pick(example: gr.SelectData):
+        def pick(example: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
             return example.value["text"]
 
-        chatbot.example_select(pick, None, question, api_name=False).then(
-            turn, inputs, outputs, api_name=False, concurrency_limit=4)
+        chatbot.example_select(pick, None, question, api_visibility="private").then(
+            turn, inputs, outputs, api_visibility="private", concurrency_limit=4)
         clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear")
         if assistant.accepts_uploads:
-            def add(files, progress=gr.Progress(track_tqdm=True)):
+            def add(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's progress idiom)
                 summary, rows = add_documents(files, assistant, show_progress=True)
                 return summary, rows, None
 

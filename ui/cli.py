@@ -6,6 +6,9 @@ import argparse
 import json
 import os
 import sys
+import traceback
+
+from groundqa.errors import InputError
 
 EXAMPLE_QUESTION = "Who led the Russian delegation in Istanbul?"
 _METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10", "answer.exact_match", "answer.f1",
@@ -15,29 +18,38 @@ _METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10",
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 done, 1 partial (files skipped, a metric under its floor),
+    2 a `GroundQAError` (one line; `--debug` adds the traceback), 3 a bug (always a traceback)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
+    from groundqa.errors import REPORT_BUG, GroundQAError, InternalError
+    from groundqa.sources.offline import force_offline
+
+    force_offline()  # this process is groundqa's own: no library in it may reach a hub
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("groundqa: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # the one place exceptions become one friendly line
-        from sources import GroundQAError
-
-        if isinstance(exc, (GroundQAError, ValueError, ImportError, OSError)):
-            print(f"groundqa: error: {exc}", file=sys.stderr)
-            return 2
-        raise
+    except GroundQAError as exc:  # the one place our errors become one friendly line
+        if args.debug or isinstance(exc, InternalError):
+            traceback.print_exc()
+        print(f"groundqa: error: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, InternalError) else 2
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"groundqa: internal error: {type(exc).__name__}: {exc} ({REPORT_BUG})", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groundqa", description="Answers questions only from your documents, "
                                      "citing the exact passages. Fully offline.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of every error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_DebugParser)
 
     index = commands.add_parser("index", help="build or update the index of a folder (incremental)")
     index.add_argument("path", nargs="?", help="folder of .txt/.md/.html/.pdf/.docx files (default: bundled corpus)")
@@ -97,6 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _DebugParser(argparse.ArgumentParser):
+    """A subcommand parser that also takes --debug after the command (`groundqa ask Q --debug`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the traceback of every error")
+
+
 def _embedder_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--embedder", choices=["onnx-int8", "onnx", "torch"],
                          help="how the embedding model runs (default onnx-int8); an index remembers its "
@@ -104,13 +125,13 @@ def _embedder_option(command: argparse.ArgumentParser) -> None:
 
 
 def _embedder(args):
-    from index import Embedder, shared_embedder
+    from groundqa.index import Embedder, shared_embedder
 
     return Embedder(backend=args.embedder) if args.embedder else shared_embedder()
 
 
 def _assistant(args):
-    from assistant import Assistant
+    from groundqa import Assistant
 
     embedder = _embedder(args)
     if args.sources and args.index_dir:
@@ -121,9 +142,9 @@ def _assistant(args):
 
 
 def _index(args) -> int:
-    from assistant import default_index_dir
-    from index import build_index
-    from sources import BUNDLED_CORPUS, iter_source_files
+    from groundqa import default_index_dir
+    from groundqa.index import build_index
+    from groundqa.sources import BUNDLED_CORPUS, iter_source_files
 
     path = args.path or BUNDLED_CORPUS
     if not iter_source_files(path):
@@ -177,45 +198,45 @@ def _print_answer(reply) -> None:
 
 
 def _bench(args) -> int:
-    from evals.bench import run_from_args
+    from groundqa.evals.bench import run_from_args
 
     return run_from_args(args)
 
 
 def _chat(args) -> int:
-    from ui.app import launch
+    from groundqa.ui.app import launch
 
     if not 0 < args.port < 65536:
-        raise ValueError(f"--port must be between 1 and 65535. Currently, it is {args.port}")
+        raise InputError(f"--port must be between 1 and 65535. Currently, it is {args.port}")
     launch(_assistant(args), port=args.port)
     return 0
 
 
 def _eval(args) -> int:
-    from evals.summary import failing_thresholds, parse_thresholds
+    from groundqa.evals.summary import failing_thresholds, parse_thresholds
 
     thresholds = parse_thresholds(args.fail_under)  # a typo fails before the run, not after
     if args.limit is not None and args.limit < 1:
-        raise ValueError(f"--limit must be at least 1. Currently, it is {args.limit}")
+        raise InputError(f"--limit must be at least 1. Currently, it is {args.limit}")
     progress = sys.stderr.isatty()
     if args.benchmark:
         if args.sets or args.sources or args.index_dir:
-            raise ValueError("--benchmark runs on its own corpus; drop the eval sets, --sources and --index")
-        from evals.halueval import DATA, run_halueval
+            raise InputError("--benchmark runs on its own corpus; drop the eval sets, --sources and --index")
+        from groundqa.evals.halueval import DATA, run_halueval
 
         result = run_halueval(args.split, args.limit, args.data or DATA, report_dir=args.report,
                               show_progress=progress, embedder=_embedder(args))
     else:
-        from evals import run_eval
+        from groundqa.evals import run_eval
 
         missing = [s for s in args.sets if not os.path.isfile(s)]
         if missing:
-            raise ValueError(f"eval set not found: {', '.join(missing)}")
+            raise InputError(f"eval set not found: {', '.join(missing)}")
         result = run_eval(args.sets or None, _assistant(args), report_dir=args.report, show_progress=progress)
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
     if not result.rows:
-        raise ValueError("no valid eval cases to run")
+        raise InputError("no valid eval cases to run")
     if args.json:
         print(json.dumps({"title": result.title, "summary": result.summary, **result.extra}, indent=2))
     else:
@@ -230,7 +251,7 @@ def _print_summary(result, report_dir) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from evals.report import summary_table
+    from groundqa.evals.report import summary_table
 
     table = Table(title=result.title, title_justify="left")
     for column in ("metric", "value", "95% CI", "n"):

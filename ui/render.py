@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from assistant import Answer, Citation
-from assistant.verify import MARKER
+from groundqa import Answer, Citation
+from groundqa.verify import MARKER
 
 CONTEXT_CHARS = 400
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Answer, Assistant
-from evals import load_cases
-from assistant.verify import sentences_cited
-from evals import evaluate, summarize
-from index.sentences import sentence_spans
-from sources import GroundQAError, read_text
+from groundqa import Answer, Assistant
+from groundqa.errors import GroundQAError
+from groundqa.evals import evaluate, load_cases, summarize
+from groundqa.index.sentences import sentence_spans
+from groundqa.sources import read_text
+from groundqa.verify import sentences_cited
 from tests.conftest import EVAL_SET
 
 
@@ -18,7 +18,8 @@ def eval_rows(bundled_assistant):
     cases, problems = load_cases(EVAL_SET)
     assert not problems and len(cases) >= 30
     rows = evaluate(cases, bundled_assistant).rows
-    return [(case, bundled_assistant.ask(case.question, case.history), row) for case, row in zip(cases, rows)]
+    return [(case, bundled_assistant.ask(case.question, case.history), row)
+            for case, row in zip(cases, rows, strict=True)]
 
 
 def test_eval_set_covers_answerable_unanswerable_and_follow_ups(eval_rows):
@@ -33,7 +34,8 @@ def test_every_citation_quote_is_the_source_text_at_its_offsets(eval_rows, bundl
     checked = 0
     for _, answer, _ in eval_rows:
         for citation in answer.citations:
-            assert open(root / citation.source, encoding="utf-8").read()[citation.start:citation.end] == citation.quote
+            raw = (root / citation.source).read_text(encoding="utf-8")
+            assert raw[citation.start:citation.end] == citation.quote
             assert read_text(root / citation.source)[citation.start:citation.end] == citation.quote
             checked += 1
     assert checked >= len(eval_rows)
@@ -67,7 +69,8 @@ def test_answerable_questions_are_answered_with_the_gold_answer(eval_rows):
 
 
 def test_short_answers_for_typed_questions(bundled_assistant):
-    assert bundled_assistant.ask("Who led the Russian delegation?").short_answer == "Presidential Aide Vladimir Medinsky"
+    medinsky = "Presidential Aide Vladimir Medinsky"
+    assert bundled_assistant.ask("Who led the Russian delegation?").short_answer == medinsky
     assert bundled_assistant.ask("When was the Istanbul meeting held?").short_answer == "June 2"
     assert bundled_assistant.ask("How many bodies did Russia agree to transfer?").short_answer == "6,000"
 
@@ -124,10 +127,10 @@ def test_sentences_cited_detects_an_unmarked_sentence(bundled_assistant):
 
 
 def test_default_answer_builds_the_bundled_index_on_first_use(groundqa_home):
-    import assistant
+    import groundqa
 
-    assistant._default = None
-    reply = assistant.answer("Who headed the Ukrainian delegation?")
+    groundqa._default = None
+    reply = groundqa.answer("Who headed the Ukrainian delegation?")
     assert "Rustem Umerov" in reply.text and reply.citations
     assert list((groundqa_home / "indexes").iterdir())
 

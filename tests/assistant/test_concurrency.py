@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant import Assistant
-from sources import BUNDLED_CORPUS, read_text
+from groundqa import Assistant
+from groundqa.sources import BUNDLED_CORPUS, read_text
 
 ASKED = [("Who led the Russian delegation in Istanbul?", "Medinsky"),
          ("How many bodies did Russia agree to transfer to Ukraine?", "6,000"),
@@ -45,7 +45,7 @@ def test_fifty_concurrent_questions_during_index_updates(tmp_path, embedder):
     first, second = updates.result()
     assert first.added == ["uploads/harbour.txt"] and second.updated == ["uploads/harbour.txt"]
 
-    for (question, expected), reply in zip(questions, replies):
+    for (question, expected), reply in zip(questions, replies, strict=True):
         if question == NEW_FACT[0] and reply.refused:
             continue  # answered from the index as it was before the upload
         assert expected in reply.text, (question, reply.text)

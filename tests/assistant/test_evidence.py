@@ -1,8 +1,8 @@
 """Lexical evidence and answer spans on cases found by the HaluEval eval (dev/test failures)."""
 
-from assistant.evidence import missing_names, term_coverage
-from assistant.spans import answer_type, best_span
-from index.bm25 import BM25
+from groundqa.evidence import missing_names, term_coverage
+from groundqa.index.bm25 import BM25
+from groundqa.spans import answer_type, best_span
 
 BM25_OF_TWO = BM25(["USS Hopping (DE-155) was a destroyer escort.", "Planes is a 3D film."])
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sources import GroundQAError
-from ui.app import respond
-from ui.cli import main
+from groundqa.errors import GroundQAError
+from groundqa.ui.app import respond
+from groundqa.ui.cli import main
 
 HOSTILE = ["x" * 100_000, "Who led the Russian delegation?" * 3000, "Кто возглавлял российскую делегацию?",
            "من قاد الوفد الروسي؟", "🙂🙂🙂 🇺🇦 🇷🇺", "Who\x00 led\x07 the\x1b[31m delegation?\x7f",

@@ -1,12 +1,16 @@
 """The OpenAI-compatible backend against a real HTTP server on 127.0.0.1."""
 
+import contextlib
 import json
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant import Assistant
+from groundqa import Assistant
+from groundqa.errors import ConfigurationError, LLMError
 
 
 class ChatServer:
@@ -14,6 +18,7 @@ class ChatServer:
 
     def __init__(self):
         self.reply = ""
+        self.failure = None  # None, "http500", "not-json", "slow"
         self.requests = []
         server = self
 
@@ -21,17 +26,21 @@ class ChatServer:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append((self.path, body))
-                payload = json.dumps({
+                if server.failure == "slow":
+                    time.sleep(1.5)
+                status = 500 if server.failure == "http500" else 200
+                payload = b"<html>not json" if server.failure == "not-json" else json.dumps({
                     "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
                     "choices": [{"index": 0, "finish_reason": "stop",
                                  "message": {"role": "assistant", "content": server.reply}}],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                with contextlib.suppress(BrokenPipeError):  # the client timed out first ("slow")
+                    self.wfile.write(payload)
 
             def log_message(self, *args):
                 pass
@@ -95,5 +104,52 @@ def test_not_in_sources_becomes_a_refusal(llm_assistant, server):
 def test_llm_mode_without_endpoint_is_a_clear_error(bundled_assistant):
     bare = Assistant(index_dir=bundled_assistant.index_dir, sources=bundled_assistant.sources,
                      embedder=bundled_assistant.embedder, mode="llm")
-    with pytest.raises(ValueError, match="endpoint URL"):
+    with pytest.raises(ConfigurationError, match="endpoint URL"):
         bare.ask("Who led the Russian delegation?")
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+@pytest.mark.parametrize("failure, message", [
+    ("closed", "cannot be reached"),
+    ("http500", "returned HTTP 500"),
+    ("not-json", "not a chat completion"),
+    ("slow", "did not answer within 0.5 s"),
+])
+def test_a_failing_endpoint_is_one_llm_error_naming_the_url(bundled_assistant, server, failure, message):
+    url = _closed_port_url() if failure == "closed" else server.url
+    server.failure = failure
+    bot = Assistant(index_dir=bundled_assistant.index_dir, sources=bundled_assistant.sources,
+                    embedder=bundled_assistant.embedder, mode="llm", llm_url=url, llm_model="m", llm_timeout=0.5)
+    try:
+        with pytest.raises(LLMError, match=message) as raised:
+            bot.ask("Who led the Russian delegation?")
+    finally:
+        server.failure = None
+    assert url in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_the_cli_reports_an_unreachable_endpoint_in_one_line(bundled_assistant, capsys):
+    from groundqa.ui.cli import main
+
+    url = _closed_port_url()
+    code = main(["ask", "Who led the Russian delegation?", "--index", str(bundled_assistant.index_dir),
+                 "--mode", "llm", "--llm-url", url, "--llm-model", "m"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and url in err and "Traceback" not in err
+
+
+def test_the_llm_backend_leaves_llama_index_settings_alone(server):
+    from llama_index.core import Settings as LlamaSettings
+
+    from groundqa.llm import LLMBackend
+
+    before = (LlamaSettings._llm, LlamaSettings._embed_model)
+    backend = LLMBackend(server.url, "m")
+    server.reply = "Medinsky led it [1]."
+    assert backend.complete("Who led it?", ["Medinsky led it."], []) == "Medinsky led it [1]."
+    assert (LlamaSettings._llm, LlamaSettings._embed_model) == before

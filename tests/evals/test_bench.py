@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from evals.bench import bench_table, peak_rss_mb, peak_rss_reset, run_bench, scaled_index, write_corpus
-from ui.cli import main
+from groundqa.evals.bench import bench_table, peak_rss_mb, peak_rss_reset, run_bench, scaled_index, write_corpus
+from groundqa.ui.cli import main
 
 
 def test_corpus_is_distinct_halueval_knowledge_with_one_question_each(tmp_path):

@@ -1,5 +1,5 @@
-from evals import load_cases
-from evals.metrics import contains_gold, exact_match, token_f1
+from groundqa.evals import load_cases
+from groundqa.evals.metrics import contains_gold, exact_match, token_f1
 
 
 def test_malformed_lines_are_reported_with_line_numbers(tmp_path):

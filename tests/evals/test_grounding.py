@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant import Answer, Citation
-from assistant.verify import GroundingJudge
-from evals.grounding import citation_grounding
+from groundqa import Answer, Citation
+from groundqa.evals.grounding import citation_grounding
+from groundqa.verify import GroundingJudge
 
 MEDINSKY = "saw the Russian delegation led by Presidential Aide Vladimir Medinsky."
 UMEROV = "The Ukrainian delegation was headed by the head of the Ministry of Defense of Ukraine, Rustem Umerov."

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from evals.halueval import DATA, run_halueval, split_records, write_corpus
+from groundqa.evals.halueval import DATA, run_halueval, split_records, write_corpus
 from tests.conftest import ROOT
 
 RECORDS = [

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from evals.metrics import contains_gold, exact_match, retrieval_scores, token_f1
+from groundqa.evals.metrics import contains_gold, exact_match, retrieval_scores, token_f1
 
 
 def test_answer_metrics_use_squad_normalisation():

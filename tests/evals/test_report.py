@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from evals import run_eval
+from groundqa.evals import run_eval
 
 CASES = [
     {"id": "right", "question": "Who led the Russian delegation in Istanbul?", "answers": ["Vladimir Medinsky"],
@@ -41,7 +41,8 @@ def test_scores_of_the_small_set(report):
 
 def test_report_files_exist_and_hold_the_numbers(report):
     result, folder = report
-    for name in ("report.md", "report.html", "results.jsonl", "summary.json", "metrics.png", "latency.png", "ranks.png"):
+    plots = ("metrics.png", "latency.png", "ranks.png")
+    for name in ("report.md", "report.html", "results.jsonl", "summary.json", *plots):
         assert (folder / name).stat().st_size > 0, name
     assert all((folder / n).read_bytes().startswith(b"\x89PNG") for n in ("metrics.png", "latency.png", "ranks.png"))
     saved = json.loads((folder / "summary.json").read_text())

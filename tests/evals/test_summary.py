@@ -1,6 +1,6 @@
 import pytest
 
-from evals.summary import failing_thresholds, mean_with_ci, parse_thresholds, summarize
+from groundqa.evals.summary import failing_thresholds, mean_with_ci, parse_thresholds, summarize
 
 
 def _row(answerable, refused, **extra):

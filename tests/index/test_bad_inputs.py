@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
-from assistant import Assistant
-from index import open_index
-from sources import MAX_TEXT_CHARS
+from groundqa import Assistant
+from groundqa.index import open_index
+from groundqa.sources import MAX_TEXT_CHARS
+from groundqa.ui.cli import main
 from tests.conftest import ROOT
 from tests.sources.test_loaders import make_pdf
-from ui.cli import main
 
 BAD = ROOT / "tests" / "data" / "bad"
 GOOD = {"utf16 with bom.txt", "Ünïcødé notes – Kyiv.md", "notes with spaces.txt", "deep.html"}

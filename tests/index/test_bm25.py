@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.bm25 import BM25
+from groundqa.index.bm25 import BM25
 
 WORDS = ["river", "lake", "delta", "flood", "bridge", "island", "harbour", "canal"]
 texts_strategy = st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join),
@@ -24,7 +24,8 @@ def test_top_k_is_the_stable_sort_of_all_scores(texts, query, k):
 
 
 def test_top_k_on_a_real_looking_corpus():
-    texts = [f"The {w} near {v} has {n} boats." for n, (w, v) in enumerate(zip(WORDS * 30, WORDS[::-1] * 30))]
+    pairs = zip(WORDS * 30, WORDS[::-1] * 30, strict=True)
+    texts = [f"The {w} near {v} has {n} boats." for n, (w, v) in enumerate(pairs)]
     bm25 = BM25(texts)
     assert bm25.top("lake canal boats", 20) == reference_top(bm25, "lake canal boats", 20)
     assert bm25.top("nothing matches", 5) == []

@@ -3,8 +3,9 @@ import shutil
 
 import pytest
 
-from index import ChunkingSettings, CorruptIndexError, IndexMismatchError, build_index, open_index
-from index.files import current_generation
+from groundqa.errors import CorruptIndexError, IndexMismatchError
+from groundqa.index import ChunkingSettings, build_index, open_index
+from groundqa.index.files import current_generation
 
 
 def sources_in(index):
@@ -136,7 +137,7 @@ def test_a_killed_builds_staging_folder_is_removed_and_the_previous_generation_k
 
 
 def test_open_index_follows_a_generation_published_while_it_read(tmp_path, corpus, embedder, monkeypatch):
-    from index import loaded
+    from groundqa.index import loaded
 
     index_dir = tmp_path / "idx"
     build_index(corpus, index_dir, embedder=embedder)

@@ -1,7 +1,10 @@
-from hypothesis import given, settings, strategies as st
+from itertools import pairwise
 
-from index import ChunkingSettings, chunk_document, sentence_spans
-from sources import BUNDLED_CORPUS, Document, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundqa.index import ChunkingSettings, chunk_document, sentence_spans
+from groundqa.sources import BUNDLED_CORPUS, Document, load
 
 
 def test_sentences_respect_abbreviations_and_initials():
@@ -18,7 +21,7 @@ def test_bundled_chunks_point_into_their_source():
         assert document.text[chunk.start:chunk.end] == chunk.text
         assert chunk.sentences[0][0] == chunk.start and chunk.sentences[-1][1] == chunk.end
         assert len(chunk.text.split()) <= 60 or len(chunk.sentences) == 1
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in pairwise(chunks):
         assert after.sentences[0] == before.sentences[-1]  # one sentence of overlap
     covered = {span for chunk in chunks for span in chunk.sentences}
     assert covered == set(sentence_spans(document.text))

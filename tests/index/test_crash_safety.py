@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from assistant import Assistant
-from evals.bench import write_corpus
-from index import build_index, open_index
-from sources import BUNDLED_CORPUS
+from groundqa import Assistant
+from groundqa.evals.bench import write_corpus
+from groundqa.index import build_index, open_index
+from groundqa.sources import BUNDLED_CORPUS
 from tests.conftest import ROOT
 
 QUESTION = "Who led the Russian delegation?"
@@ -30,7 +30,7 @@ def test_killing_the_indexer_anywhere_never_loses_the_index(tmp_path, embedder):
     everything = bundled_only | {f"halueval/{p.name}" for p in (folder / "halueval").iterdir()}
 
     rng = random.Random(20261126)
-    command = [sys.executable, "-m", "ui.cli", "index", str(folder), "--index", str(index_dir), "--rebuild"]
+    command = [sys.executable, "-m", "groundqa.ui.cli", "index", str(folder), "--index", str(index_dir), "--rebuild"]
     outcomes = []
     for _ in range(10):
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -57,7 +57,7 @@ class Crash(BaseException):
 def test_a_crash_at_every_write_step_leaves_a_loadable_index(tmp_path, embedder, monkeypatch):
     import os
 
-    from index import files
+    from groundqa.index import files
 
     folder = tmp_path / "docs"
     shutil.copytree(BUNDLED_CORPUS, folder)
@@ -82,7 +82,7 @@ def test_a_crash_at_every_write_step_leaves_a_loadable_index(tmp_path, embedder,
     build_index(folder, tmp_path / "count", embedder=embedder)  # count the write steps of one build
     steps = len(calls)
     assert steps >= 5
-    for crash_at in range(1, steps + 1):
+    for crash_at in range(1, steps + 1):  # noqa: B007 (read by the patched steps above)
         calls.clear()
         with pytest.raises(Crash):
             build_index(folder, index_dir, embedder=embedder)

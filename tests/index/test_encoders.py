@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from index import Embedder
-from index.embedder import bundled_model_path
-from index.onnx_export import _atomic, check_mean_pooled, exported_model
+from groundqa.index import Embedder
+from groundqa.index.embedder import bundled_model_path
+from groundqa.index.onnx_export import _atomic, check_mean_pooled, exported_model
 
 # Mixed lengths in one batch: padding must not change a text's vector.
 TEXTS = ["Who led the Russian delegation?",
@@ -96,8 +96,8 @@ def test_an_interrupted_export_leaves_no_file(tmp_path):
 
 @pytest.mark.slow
 def test_answering_with_onnx_never_imports_torch(bundled_assistant):
-    bundled_assistant.index  # built, and the model exported, in this process
-    script = ("import sys; from assistant import Assistant; "
+    assert bundled_assistant.index.chunks  # built, and the model exported, in this process
+    script = ("import sys; from groundqa import Assistant; "
               f"a = Assistant(index_dir={str(bundled_assistant.index_dir)!r}); "
               "print(a.ask('Who led the Russian delegation?').short_answer); "
               "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")

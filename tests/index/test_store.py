@@ -1,9 +1,9 @@
 import numpy as np
 
-from index import build_index, open_index
-from index import store as store_module
-from index.files import current_generation, read_manifest
-from index.store import FaissStore
+from groundqa.index import build_index, open_index
+from groundqa.index import store as store_module
+from groundqa.index.files import current_generation, read_manifest
+from groundqa.index.store import FaissStore
 
 
 def unit_vectors(n, dimension=32, seed=0):

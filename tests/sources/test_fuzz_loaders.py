@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sources import SUPPORTED_SUFFIXES, LoaderError, load
-
+from groundqa.errors import LoaderError
+from groundqa.sources import SUPPORTED_SUFFIXES, load
 from tests.sources.test_loaders import make_docx, make_pdf
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,6 +1,7 @@
 import pytest
 
-from sources import LoaderError, iter_source_files, load, read_text
+from groundqa.errors import LoaderError
+from groundqa.sources import iter_source_files, load, read_text
 
 
 def make_pdf(path, pages, title=None, password=None):
@@ -31,7 +32,7 @@ def test_txt_text_is_exactly_what_open_reads(tmp_path):
     path = tmp_path / "report-2025-06-02.txt"
     path.write_bytes("\ufeffFirst line.\r\nSecond line with ünïcode.\r\n".encode("utf-8"))
     document = load(path, tmp_path)
-    assert document.text == open(path, encoding="utf-8-sig").read()
+    assert document.text == path.read_text(encoding="utf-8-sig")
     assert document.source == "report-2025-06-02.txt"
     assert document.date == "2025-06-02"
     assert document.title == "Report"
@@ -110,7 +111,7 @@ def test_folder_walk_skips_hidden_and_unsupported(tmp_path):
 def test_utf16_with_a_byte_order_mark_reads_like_open(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_bytes("Çırağan Palace\r\nSecond line — ünïcødé.".encode("utf-16"))
-    assert load(path).text == open(path, encoding="utf-16").read() == "Çırağan Palace\nSecond line — ünïcødé."
+    assert load(path).text == path.read_text(encoding="utf-16") == "Çırağan Palace\nSecond line — ünïcødé."
 
 
 def test_deeply_nested_html_keeps_its_text_and_block_breaks(tmp_path):
@@ -124,7 +125,7 @@ def test_deeply_nested_html_keeps_its_text_and_block_breaks(tmp_path):
 def test_special_and_oversized_files_are_refused_before_reading(tmp_path, monkeypatch):
     import os
 
-    from sources import loaders
+    from groundqa.sources import loaders
 
     os.mkfifo(tmp_path / "pipe.txt")
     with pytest.raises(LoaderError, match="not a regular file"):

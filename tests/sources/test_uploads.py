@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sources import UPLOAD_FOLDER, LoaderError, safe_upload_name, save_upload
+from groundqa.errors import LoaderError
+from groundqa.sources import UPLOAD_FOLDER, safe_upload_name, save_upload
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from sources import BUNDLED_CORPUS
+from groundqa.sources import BUNDLED_CORPUS
 
 
 def free_port() -> int:
@@ -15,8 +15,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, embedder):
     """(app, assistant): the chat served for real on 127.0.0.1 over a writable copy of the bundled corpus."""
-    from assistant import Assistant
-    from ui.app import launch
+    from groundqa import Assistant
+    from groundqa.ui.app import launch
 
     root = tmp_path_factory.mktemp("served")
     shutil.copytree(BUNDLED_CORPUS, root / "corpus")

@@ -5,11 +5,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant import Answer, Assistant, Citation
-from sources import Document, GroundQAError
-from ui.app import SEARCHING, add_documents, respond
-from ui.render import (REFUSAL_NOTICE, answer_markdown, documents_rows, history_pairs, message_text, plain_answer,
-                       sources_message)
+from groundqa import Answer, Assistant, Citation
+from groundqa.errors import GroundQAError
+from groundqa.sources import Document
+from groundqa.ui.app import SEARCHING, add_documents, respond
+from groundqa.ui.render import (
+    REFUSAL_NOTICE,
+    answer_markdown,
+    documents_rows,
+    history_pairs,
+    message_text,
+    plain_answer,
+    sources_message,
+)
 
 TEXT = "Intro line.\nThe <b>quote</b> is here. After it comes more."
 DOCS = {"a.txt": Document(source="a.txt", title="A & B", text=TEXT)}
@@ -147,7 +155,7 @@ def test_twenty_simultaneous_chats_answer_correctly_while_a_document_is_uploaded
     with ThreadPoolExecutor(len(clients)) as pool:
         uploaded = pool.submit(upload, clients[-1])
         replies = list(pool.map(chat, clients[:-1], [q for q, _ in asked]))
-    assert [expected in reply for reply, (_, expected) in zip(replies, asked)] == [True] * len(asked)
+    assert [expected in reply for reply, (_, expected) in zip(replies, asked, strict=True)] == [True] * len(asked)
     assert "Added 1 document" in uploaded.result()
 
 
@@ -159,6 +167,7 @@ def test_upload_through_the_api_indexes_the_file(served, tmp_path):
     note = tmp_path / "harbour.txt"
     note.write_text("The harbour master of Istanbul counted 41 ferries on the morning of the talks.\n",
                     encoding="utf-8")
-    summary, rows = Client(app.local_url, verbose=False).predict([handle_file(str(note))], api_name="/add_documents")[:2]
+    client = Client(app.local_url, verbose=False)
+    summary, rows = client.predict([handle_file(str(note))], api_name="/add_documents")[:2]
     assert "Added 1 document" in summary and "uploads/harbour.txt" in [row[0] for row in rows["data"]]
     assert "41 ferries" in bot.ask("How many ferries did the harbour master count?").text

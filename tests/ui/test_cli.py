@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from index.files import current_generation
-from ui.cli import main
+from groundqa.index.files import current_generation
+from groundqa.ui.cli import main
 
 
 def test_help_lists_the_commands(capsys):
@@ -17,7 +17,7 @@ def test_help_lists_the_commands(capsys):
 
 
 def test_help_imports_no_heavy_modules():
-    code = "import sys; from ui.cli import main; main([]); print(sorted(m for m in ('torch', 'faiss', " \
+    code = "import sys; from groundqa.ui.cli import main; main([]); print(sorted(m for m in ('torch', 'faiss', " \
            "'sentence_transformers', 'gradio', 'llama_index') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().endswith("[]")
@@ -117,3 +117,25 @@ def test_eval_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_bug_shows_its_traceback_and_where_to_report_it(monkeypatch, bundled_assistant, capsys):
+    import numpy as np
+
+    from groundqa import Assistant
+
+    def broken(self, question, history=None, **kwargs):
+        return np.zeros(3) @ np.zeros(4)  # a genuine shape bug, not a user error
+
+    monkeypatch.setattr(Assistant, "ask", broken)
+    assert main(["ask", "Who?", "--index", str(bundled_assistant.index_dir)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ValueError" in err and "this is a bug in groundqa" in err
+
+
+def test_debug_shows_the_traceback_of_a_user_error(capsys):
+    assert main(["ask", "  ", "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith("groundqa: error: question is empty")
+    assert main(["--debug", "index", "/no/such/folder"]) == 2
+    assert "Traceback" in capsys.readouterr().err

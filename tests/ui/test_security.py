@@ -26,7 +26,7 @@ def test_no_code_path_unpickles_anything():
 def test_launch_binds_loopback_and_never_shares(monkeypatch, bundled_assistant):
     import gradio as gr
 
-    from ui.app import launch
+    from groundqa.ui.app import launch
 
     seen = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: seen.update(kwargs))
@@ -61,8 +61,8 @@ def test_served_chat_is_unreachable_from_other_interfaces(served):
 
 LAUNCH_OFFLINE = NETWORK_GUARD + r"""
 import json, sys, urllib.request
-from assistant import Assistant
-from ui.app import launch
+from groundqa import Assistant
+from groundqa.ui.app import launch
 app = launch(Assistant(), port=int(sys.argv[1]), block=False)
 page = urllib.request.urlopen(app.local_url, timeout=30).read().decode()
 from gradio_client import Client
