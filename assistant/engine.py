@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from dataclasses import replace
@@ -12,12 +13,12 @@ from typing import TYPE_CHECKING
 from groundqa.index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
 from groundqa.sources import BUNDLED_CORPUS, save_upload
 
-from .compose import REFUSAL_OPENING, citation_for, extractive_text, refusal_text
+from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
 from .condense import condense
 from .config import Settings
 from .errors import ConfigurationError, InputError, InternalError, LoaderError
 from .injection import withhold_instructions
-from .reader import Reader, Sentence
+from .reader import Reader
 from .retrieval import Hit, Retriever
 from .types import Answer
 from .verify import bare_claim, verify_answer
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .llm import LLMBackend
 
 MAX_QUESTION_CHARS = 2000
+log = logging.getLogger("groundqa")
 
 
 def default_index_dir(sources: str | Path) -> Path:
@@ -141,22 +143,21 @@ class Assistant:
         if settings.mode == "llm":
             answer = self._generate(question, standalone, history, hits, index, reader, settings)
         else:
-            answer = self._extract(question, standalone, hits, index, reader, query_vector, settings)
-        verify_answer(index, answer.text, answer.citations, answer.refused)
+            reading = reader.read(standalone, hits, query_vector, settings.max_answer_sentences)
+            if reading.confidence < settings.refusal_threshold or not reading.sentences:
+                answer = refusal(question, standalone, index, reading.sentences, reading.confidence, "extractive")
+            else:
+                short = reading.short_answer.text if reading.short_answer else None
+                answer = extractive_answer(question, standalone, index, reading.sentences, short, reading.confidence)
+        try:
+            verify_answer(index, answer)
+        except InternalError:  # never show an answer that fails its own checks; keep the evidence for a fix
+            log.exception("answer to %r withheld: it failed verification", question)
+            return unverified(question, standalone, answer.mode)
         return answer
 
-    def _extract(self, question, standalone, hits, index, reader, query_vector, settings) -> Answer:
-        reading = reader.read(standalone, hits, query_vector, settings.max_answer_sentences)
-        if reading.confidence < settings.refusal_threshold or not reading.sentences:
-            return self._refusal(question, standalone, index, reading.sentences, reading.confidence, "extractive")
-        short = reading.short_answer.text if reading.short_answer else None
-        citations = [citation_for(index, s, i) for i, s in enumerate(reading.sentences, start=1)]
-        return Answer(question=question, text=extractive_text(short, reading.sentences), citations=citations,
-                      refused=False, short_answer=short, standalone_question=standalone,
-                      confidence=reading.confidence, mode="extractive")
-
     def _generate(self, question, standalone, history, hits, index, reader, settings) -> Answer:
-        from .llm import LLMBackend, generated_text, ground_generated
+        from .llm import LLMBackend, ground_generated
 
         if self._llm is None:
             self._llm = LLMBackend(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
@@ -165,25 +166,8 @@ class Assistant:
         kept, removed = ground_generated(raw, hits, index, self.embedder, reader, settings.support_threshold)
         if not kept:
             context = [s for s, _, _ in reader.candidates(hits)][:2]
-            answer = self._refusal(question, standalone, index, context, 0.0, "llm")
-            return replace(answer, removed_sentences=removed)
-        numbers: dict[tuple[str, int], int] = {}
-        citations = []
-        for _, support in kept:
-            for sentence in support:
-                key = (sentence.source, sentence.start)
-                if key not in numbers:
-                    numbers[key] = len(numbers) + 1
-                    citations.append(citation_for(index, sentence, numbers[key]))
-        confidence = min(s.score for _, support in kept for s in support)
-        return Answer(question=question, text=generated_text(kept, numbers), citations=citations, refused=False,
-                      standalone_question=standalone, confidence=round(confidence, 4), mode="llm",
-                      removed_sentences=removed)
-
-    def _refusal(self, question, standalone, index, closest: list[Sentence], confidence, mode) -> Answer:
-        citations = [citation_for(index, s, i, context_only=True) for i, s in enumerate(closest[:2], start=1)]
-        return Answer(question=question, text=refusal_text(question), citations=citations, refused=True,
-                      standalone_question=standalone, confidence=confidence, mode=mode)
+            return replace(refusal(question, standalone, index, context, 0.0, "llm"), removed_sentences=removed)
+        return generated_answer(question, standalone, index, kept, removed)
 
 
 def _clean_question(question) -> str:

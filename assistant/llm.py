@@ -7,7 +7,6 @@ import re
 
 from groundqa.index import Embedder, Index, sentence_spans
 
-from .compose import with_marker
 from .errors import ConfigurationError, LLMError, MissingDependencyError
 from .reader import Reader, Sentence
 from .retrieval import Hit
@@ -112,7 +111,3 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
         else:
             removed.append(bare)
     return kept, removed
-
-
-def generated_text(kept: list[tuple[str, list[Sentence]]], numbers: dict[tuple[str, int], int]) -> str:
-    return " ".join(with_marker(claim, [numbers[(s.source, s.start)] for s in support]) for claim, support in kept)

@@ -37,6 +37,10 @@ _NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|
                      rf"|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
 _NAME = re.compile(rf"(?<![\w’'-]){_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
+_UNIT_WORD = re.compile(r"\s+((?:\d[\w.]*-)?[^\W\d_][\w'’-]*)")
+_NUMBER_TAIL_STOP = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or",
+                     "than", "before", "after", "each", "every", "who", "which", "that"}
+MAX_UNIT_WORDS = 3
 _PLACE_NOUN = re.compile(r"\s+(?:regions?|city|cities|province|oblast|district|republic|area)\b")
 _FILLER = re.compile(r"(?:The|A|An|However|While|Despite|Although|Amidst|In|On|At|Both|This|These|That|After"
                      r"|Before|During|When|As|But|And|Of|of|the|and)(?:\s+|$)")
@@ -86,7 +90,7 @@ def best_span(sentence: str, question: str, kind: AnswerType | None) -> Span | N
 def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
     if kind == "number":
         dates = [m.span() for m in _DATE.finditer(sentence)]
-        return [m.span() for m in _NUMBER.finditer(sentence)
+        return [_with_unit(sentence, *m.span()) for m in _NUMBER.finditer(sentence)
                 if not any(a <= m.start() < b for a, b in dates)]
     if kind == "date":
         return [m.span() for m in _DATE.finditer(sentence)]
@@ -100,6 +104,29 @@ def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
     if kind == "place":
         spans = [(a, b + len(m.group())) if (m := _PLACE_NOUN.match(sentence, b)) else (a, b) for a, b in spans]
     return _join_appositions(sentence, spans) if kind == "name" else spans
+
+
+def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A number with its currency sign and the unit or noun after it, so it stands alone:
+    "16" -> "16 weeks", "180" -> "180 US dollars per night", "6,000" -> "6,000 bodies".
+
+    >>> s = "Hotels are paid up to $180 US dollars per night in Europe."
+    >>> s[slice(*_with_unit(s, s.index("180"), s.index("180") + 3))]
+    '$180 US dollars per night'
+    """
+    if start and sentence[start - 1] in "$€£¥":
+        start -= 1
+    taken = 0
+    for match in _UNIT_WORD.finditer(sentence, end):
+        if match.start() != end or taken == MAX_UNIT_WORDS:
+            break
+        word = match.group(1).lower()
+        if word == "per" and taken:
+            taken -= 1  # "per night" counts as one word
+        elif not match.group(1).isupper() and (word in STOPWORDS or word in _NUMBER_TAIL_STOP):
+            break  # an acronym ("US dollars") is never a stopword
+        end, taken = match.end(), taken + 1
+    return start, end
 
 
 def _join_appositions(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -11,10 +11,11 @@ import numpy as np
 from groundqa.index import Embedder, Index, sentence_spans
 from groundqa.index.text import words
 
+from .compose import render
 from .config import Settings
 from .errors import InternalError
 from .evidence import numbers_consistent, term_coverage
-from .types import Citation
+from .types import Answer, Citation
 
 
 def quote_holds(index: Index, citation: Citation) -> bool:
@@ -58,11 +59,22 @@ def sentences_cited(text: str, citations: list[Citation], refused: bool) -> bool
     return True
 
 
-def verify_answer(index: Index, text: str, citations: list[Citation], refused: bool) -> None:
-    """The engine's last step: raise rather than return an answer that breaks the invariants."""
-    verify_citations(index, citations)
-    if not sentences_cited(text, citations, refused):
-        raise InternalError(f"an answer sentence lacks a citation: {text!r:.200}")
+def verify_answer(index: Index, answer: Answer) -> None:
+    """The engine's last step: raise rather than return an answer that breaks the invariants: every
+    quote is the source text at its offsets; an answer is its claims, each citing real passages; a
+    refusal makes no claims."""
+    verify_citations(index, answer.citations)
+    if answer.refused:
+        if answer.claims or MARKER.search(answer.text):
+            raise InternalError(f"a refusal carries claims or markers: {answer.text!r:.200}")
+        return
+    support = {c.number for c in answer.citations if not c.context_only}
+    for claim in answer.claims:
+        if not claim.citations or not set(claim.citations) <= support:
+            raise InternalError(f"an answer sentence cites {list(claim.citations)}, not one of {sorted(support)}: "
+                                f"{claim.text!r:.200}")
+    if not answer.claims or answer.text != render(answer.claims):
+        raise InternalError(f"an answer's text is not the rendering of its claims: {answer.text!r:.200}")
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,9 @@ def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
         return {"citation_recall": None, "citation_precision": None, "sentences": []}
     quotes = {c.number: c.quote for c in answer.citations if not c.context_only}
     sentences: list[dict] = []
-    for start, end in sentence_spans(answer.text):
-        raw = answer.text[start:end]
-        claim = bare_claim(raw)
+    for claim, numbers in _claims(answer):
         if not re.search(r"\w", claim):
             continue
-        numbers = cited_numbers(raw)
         supported = _supports(judge, claim, [quotes.get(n) for n in numbers])
         precise = []
         for number in numbers:
@@ -49,6 +46,14 @@ def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
         "citation_precision": sum(judged) / len(judged) if judged else None,
         "sentences": sentences,
     }
+
+
+def _claims(answer: Answer) -> list[tuple[str, list[int]]]:
+    """(sentence, cited numbers) of an answer: its claims, or for an answer made elsewhere (text
+    only), its sentences as split from the text."""
+    if answer.claims:
+        return [(claim.text, list(claim.citations)) for claim in answer.claims]
+    return [(bare_claim(answer.text[s:e]), cited_numbers(answer.text[s:e])) for s, e in sentence_spans(answer.text)]
 
 
 def _supports(judge: GroundingJudge, claim: str, quotes: list[str | None]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from .metrics import contains_gold, exact_match, normalize, retrieval_scores, to
 from .summary import summarize
 
 RETRIEVAL_DEPTH = 10
+log = logging.getLogger("groundqa")
 
 
 @dataclass
@@ -76,15 +78,19 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
     rows, problems = [], list(problems or [])
     for case in tqdm(cases, desc="eval", unit="q", disable=not show_progress):
         started = time.perf_counter()
-        answer = assistant.ask(case.question, case.history)
-        seconds = time.perf_counter() - started
-        hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH)
-        ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
-        relevant_total = relevance.total(case)
-        if case.answerable and (case.support or case.source) and not relevant_total:
-            problems.append(f"{case.set}/{case.id}: no indexed chunk contains its support quote or comes from "
-                            f"its source, so its retrieval is not scored")
-        rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevant_total))
+        try:
+            answer = assistant.ask(case.question, case.history)
+            seconds = time.perf_counter() - started
+            hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH)
+            ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
+            relevant_total = relevance.total(case)
+            if case.answerable and (case.support or case.source) and not relevant_total:
+                problems.append(f"{case.set}/{case.id}: no indexed chunk contains its support quote or comes "
+                                f"from its source, so its retrieval is not scored")
+            rows.append(score_case(case, answer, seconds, judge, sources, ranked, relevant_total))
+        except Exception as exc:  # one bad case must not end the run: it is scored as failed, with its reason
+            log.exception("eval case %s/%s raised", case.set, case.id)
+            rows.append(error_row(case, exc, time.perf_counter() - started))
     by_set = {name: summarize([r for r in rows if r["set"] == name]) for name in dict.fromkeys(r["set"] for r in rows)}
     return EvalResult(rows, summarize(rows), by_set, problems, judge.description, title)
 
@@ -120,7 +126,25 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge
         else {}
     for key in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "first_relevant_rank"):
         row[key] = scores.get(key)
+    row["error"] = 0.0
     row["failures"] = _failures(row)
+    return row
+
+
+def error_row(case: Case, exc: Exception, seconds: float) -> dict:
+    """The row of a case whose answer raised: a failure on every metric that applies to it."""
+    row: dict = {
+        "id": case.id, "set": case.set, "question": case.question, "history": case.history,
+        "answerable": case.answerable, "gold": case.answers, "refused": None, "answer": None,
+        "short_answer": None, "standalone_question": None, "confidence": None, "seconds": round(seconds, 4),
+        "citations": [], "refusal_correct": 0.0, "refusal_precision": None,
+        "refusal_recall": None if case.answerable else 0.0, "sentences_cited": None, "span_validity": None,
+        "exact_match": 0.0 if case.answerable else None, "f1": 0.0 if case.answerable else None,
+        "contains": 0.0 if case.answerable else None, "citation_recall": None, "citation_precision": None,
+        "grounding": [], "error": 1.0, "failures": [f"raised {type(exc).__name__}: {exc}"],
+    }
+    for key in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "first_relevant_rank"):
+        row[key] = None
     return row
 
 

@@ -41,6 +41,7 @@ METRICS = (
     Metric("grounding.citation_precision", "citation_precision", description="citations that are needed/support"),
     Metric("citations.span_validity", "span_validity", description="quotes equal to the source at their offsets"),
     Metric("citations.sentences_cited", "sentences_cited", description="answer sentences carrying a citation"),
+    Metric("run.errors", "error", description="cases whose answer raised an error (each also scores as a failure)"),
     Metric("latency.p50_s", "seconds", "p50", "seconds per question, median"),
     Metric("latency.p95_s", "seconds", "p95", "seconds per question, 95th percentile"),
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from groundqa.errors import ConfigurationError, CorruptIndexError, LoaderError
-from groundqa.sources import Document, iter_source_files, load, read_source_bytes, relative_source
+from groundqa.sources import TEXT_VERSION, Document, iter_source_files, load, read_source_bytes, relative_source
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
@@ -94,7 +94,7 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
     report = BuildReport(index_dir=str(index_dir))
     with _build_lock(index_dir):
         remove_abandoned_staging(index_dir)
-        settings = {"model": embedder.name, "dimension": embedder.dimension,
+        settings = {"model": embedder.name, "dimension": embedder.dimension, "text": TEXT_VERSION,
                     "chunking": asdict(chunking), "store": "faiss"}
         previous = read_previous(index_dir, settings, rebuild, report)
         plan = plan_build(paths, root, previous, chunking, report, show_progress)
@@ -173,14 +173,14 @@ def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: 
     store = previous.store
     stale = [c for s in report.removed + report.updated for c in previous.chunks.get(s, [])]
     fresh = [c for s in report.added + report.updated for c in plan.chunks[s]]
-    known = {c.text: c.vector_id for c in stale}
-    reused = [c for c in fresh if c.text in known]
-    reused_vectors = store.vectors([known[c.text] for c in reused]) if reused else None
+    known = {c.embedding_text: c.vector_id for c in stale}
+    reused = [c for c in fresh if c.embedding_text in known]
+    reused_vectors = store.vectors([known[c.embedding_text] for c in reused]) if reused else None
     store.delete(_vector_ids(stale))
     if reused_vectors is not None:
         store.add(_vector_ids(reused), reused_vectors)
-    new = [c for c in fresh if c.text not in known]
-    store.add(_vector_ids(new), embedder.embed([c.text for c in new], show_progress=show_progress))
+    new = [c for c in fresh if c.embedding_text not in known]
+    store.add(_vector_ids(new), embedder.embed([c.embedding_text for c in new], show_progress=show_progress))
     report.chunks_embedded = len(new)
     report.chunks_total = len(store)
     return store
@@ -221,7 +221,7 @@ def _vector_ids(chunks: list[Chunk]) -> np.ndarray:
 
 
 def _document_row(document: Document, digest: str) -> dict:
-    return {**asdict(document), "page_starts": list(document.page_starts), "sha256": digest}
+    return {**document.to_row(), "sha256": digest}
 
 
 def _progress(items, enabled: bool, label: str):

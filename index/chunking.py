@@ -39,6 +39,13 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...]
     page: int | None = None
     date: str | None = None
+    section: str | None = None  # heading path, e.g. "Travel policy › 4. Accommodation"
+
+    @property
+    def embedding_text(self) -> str:
+        """What is embedded and BM25-indexed: the heading path, then the text (headings help
+        retrieval; they are never cited)."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
 
     @property
     def vector_id(self) -> int:
@@ -54,30 +61,44 @@ class Chunk:
 
 
 def chunk_document(document: Document, settings: ChunkingSettings = ChunkingSettings()) -> list[Chunk]:
-    """Split a document into overlapping sentence windows of at most `max_words` words.
-
-    A single sentence longer than `max_words` becomes a chunk of its own.
-    """
-    spans = sentence_spans(document.text)
-    words = [len(document.text[s:e].split()) for s, e in spans]
-    chunks, first = [], 0
-    while first < len(spans):
-        last, total = first, words[first]
-        while last + 1 < len(spans) and total + words[last + 1] <= settings.max_words:
-            last += 1
-            total += words[last]
-        chunks.append(_make_chunk(document, spans[first:last + 1]))
-        if last + 1 >= len(spans):
-            break
-        first = max(first + 1, last + 1 - settings.overlap_sentences)
+    """Split a document into overlapping sentence windows of at most `max_words` words, section by
+    section: a chunk never crosses a heading, and headings are never part of a chunk's sentences
+    (they name its section instead). A single sentence longer than `max_words` is a chunk of its own."""
+    chunks = []
+    for section in _sections(document):
+        words = [len(document.text[s:e].split()) for s, e in section]
+        first = 0
+        while first < len(section):
+            last, total = first, words[first]
+            while last + 1 < len(section) and total + words[last + 1] <= settings.max_words:
+                last += 1
+                total += words[last]
+            chunks.append(_make_chunk(document, section[first:last + 1]))
+            if last + 1 >= len(section):
+                break
+            first = max(first + 1, last + 1 - settings.overlap_sentences)
     return chunks
+
+
+def _sections(document: Document) -> list[list[tuple[int, int]]]:
+    """The document's sentence spans grouped by section, heading lines left out."""
+    headings = document.heading_spans()
+    groups: list[list[tuple[int, int]]] = [[]]
+    for span in sentence_spans(document.text):
+        if any(start <= span[0] < end for start, end in headings):
+            groups.append([])
+            continue
+        groups[-1].append(span)
+    return [group for group in groups if group]
 
 
 def _make_chunk(document: Document, spans: list[tuple[int, int]]) -> Chunk:
     start, end = spans[0][0], spans[-1][1]
     text = document.text[start:end]
-    digest = hashlib.sha256(f"{document.source}\0{start}\0{text}".encode()).hexdigest()
+    section = document.section_at(start)
+    digest = hashlib.sha256(f"{document.source}\0{start}\0{section}\0{text}".encode()).hexdigest()
     return Chunk(
         id=digest[:32], source=document.source, title=document.title, text=text,
         start=start, end=end, sentences=tuple(spans), page=document.page_at(start), date=document.date,
+        section=section,
     )

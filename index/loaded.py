@@ -26,7 +26,7 @@ class Index:
 
     @cached_property
     def bm25(self) -> BM25:
-        return BM25([chunk.text for chunk in self.chunks])
+        return BM25([chunk.embedding_text for chunk in self.chunks])
 
     @cached_property
     def chunks_per_source(self) -> dict[str, int]:
@@ -69,8 +69,7 @@ def _open_live_generation(index_dir: Path, model: str | None) -> Index:
         chunks = [Chunk.from_dict(row) for row in read_jsonl(generation / CHUNKS)]
         documents = {}
         for row in read_jsonl(generation / DOCUMENTS):
-            row = {k: v for k, v in row.items() if k != "sha256"}
-            documents[row["source"]] = Document(**{**row, "page_starts": tuple(row["page_starts"])})
+            documents[row["source"]] = Document.from_row(row)
         store = load_store(manifest.get("store", "faiss"), generation / VECTORS)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise CorruptIndexError(f"index at {index_dir} is corrupt ({exc}); run `groundqa index --rebuild`") from None

@@ -2,7 +2,8 @@
 
 A rule-based splitter (no model, no downloaded data): a sentence ends at `.`, `!` or `?`
 (plus closing quotes/brackets) followed by whitespace and an upper-case letter, digit or
-opening quote — unless the word before is a known abbreviation or a single initial.
+opening quote (but not a citation marker like "[1]") — unless the word before is a known
+abbreviation or a single initial.
 A blank line or a line break before a short heading-like line also ends a sentence.
 """
 
@@ -17,7 +18,7 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "u.s", "u.k", "u.n", "a.m", "p.m", "approx", "dept", "est", "vol", "pp", "al", "cf",
 }
-_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])")
+_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+(?!\[\d+\])[\"'“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])")  # "[1]" starts none
 _BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•#]|\s*\d+[.)]\s)|\n")
 
 

@@ -1,11 +1,12 @@
 """Document loaders and the bundled corpus."""
 
-from .document import Document
+from .document import Document, Heading
 from .folder import BUNDLED_CORPUS, iter_source_files
 from .loaders import (
                       MAX_FILE_BYTES,
                       MAX_TEXT_CHARS,
                       SUPPORTED_SUFFIXES,
+                      TEXT_VERSION,
                       load,
                       read_source_bytes,
                       read_text,
@@ -13,6 +14,6 @@ from .loaders import (
 )
 from .uploads import MAX_UPLOAD_BYTES, UPLOAD_FOLDER, safe_upload_name, save_upload
 
-__all__ = ["BUNDLED_CORPUS", "Document", "MAX_FILE_BYTES", "MAX_TEXT_CHARS",
-           "MAX_UPLOAD_BYTES", "SUPPORTED_SUFFIXES", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
+__all__ = ["BUNDLED_CORPUS", "Document", "Heading", "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "MAX_UPLOAD_BYTES",
+           "SUPPORTED_SUFFIXES", "TEXT_VERSION", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
            "read_text", "relative_source", "safe_upload_name", "save_upload"]

@@ -1,16 +1,23 @@
 """Read .txt, .md, .html, .pdf and .docx files into `Document`s.
 
-Text normalisation (the text every citation offset points into):
+The text "as loaded" (what every citation offset points into):
 
-* ``.txt`` / ``.md`` — the file decoded as UTF-8 (a leading BOM dropped) with universal
-  newlines, i.e. exactly ``open(path, encoding="utf-8-sig").read()``; a file that starts with a
-  UTF-16 byte-order mark is decoded as UTF-16 (``open(path, encoding="utf-16").read()``).
-  Other encodings (Latin-1, …) are refused rather than guessed, so offsets never drift.
-* ``.html`` — visible text (scripts/styles dropped), one line per block element,
-  runs of spaces folded.
-* ``.pdf`` — pypdf's text of each page, pages joined by a blank line.
-* ``.docx`` — paragraph texts (tables included) joined by newlines.
+* ``.txt`` — the file decoded as UTF-8 (a leading BOM dropped) with universal newlines, i.e.
+  exactly ``open(path, encoding="utf-8-sig").read()``; a file that starts with a UTF-16
+  byte-order mark is decoded as UTF-16 (``open(path, encoding="utf-16").read()``). Other
+  encodings (Latin-1, …) are refused rather than guessed, so offsets never drift. A short line
+  standing alone between blank lines, with no closing punctuation, is a heading.
+* ``.md`` — the rendered text (decoded as for ``.txt``): no emphasis, heading or link syntax
+  (link text and image alt text kept), one line per paragraph, list item and table row.
+* ``.html`` — the visible text of the page's content: scripts, styles, navigation, banners,
+  footers and asides dropped; one line per block element; runs of spaces folded.
+* ``.pdf`` — per page, lines wrapped inside a paragraph joined with a space, words hyphenated at
+  a line end rejoined, one line per paragraph or heading; pages joined by a blank line.
+* ``.docx`` — paragraphs and tables in document order, one line each.
 
+Headings (``#`` lines, ``<h1>``–``<h6>``, Word's Title/Heading styles, larger or bold short lines
+in a PDF) stay in the text as lines of their own and are recorded in ``Document.headings``.
+Tables (Markdown, HTML, DOCX) become one sentence per row: "Header: value; Header: value."
 `read_text(path)` returns that text for any supported file.
 """
 
@@ -25,8 +32,12 @@ from pathlib import Path
 
 from groundqa.errors import LoaderError
 
-from .document import Document
+from .blocks import Parsed
+from .document import Document, Heading
+from .markup import read_docx, read_html, read_markdown
+from .pdf import read_pdf
 
+TEXT_VERSION = 2  # bump when the text as loaded changes: indexes built from older text are rebuilt
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped (and refused as uploads)
 MAX_TEXT_CHARS = 5_000_000         # about 800k words, 7k chunks: half a minute of embedding on 2 cores
@@ -52,11 +63,12 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
     if not data.strip():
         raise LoaderError(path, "file is empty")
     try:
-        text, title, date, page_starts = reader(path, data)
+        parsed = reader(path, data)
     except LoaderError:
         raise
     except Exception as exc:  # third-party parsers raise anything on corrupt input
         raise LoaderError(path, f"cannot parse {path.suffix} file ({type(exc).__name__}: {exc})") from None
+    text = parsed.text
     if not text.strip():
         raise LoaderError(path, "no text could be extracted (empty, or a scanned image?)")
     if len(text) > MAX_TEXT_CHARS:
@@ -65,10 +77,11 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
     source = path.name if root is None else relative_source(path, root)
     return Document(
         source=source,
-        title=title or _title_from_name(path),
+        title=parsed.title or _title_from_name(path),
         text=text,
-        date=date or _date_from_name(path),
-        page_starts=tuple(page_starts),
+        date=_date_from_text(parsed.date or "") or _date_from_name(path),
+        page_starts=tuple(parsed.page_starts),
+        headings=tuple(parsed.headings),
     )
 
 
@@ -123,95 +136,50 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_plain(path: Path, data: bytes):
+def _read_plain(path: Path, data: bytes) -> Parsed:
     text = _decode(path, data)
-    title = None
-    if path.suffix.lower() in (".md", ".markdown"):
-        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
-        title = heading.group(1) if heading else None
-    return text, title, None, ()
+    return Parsed(text, headings=plain_headings(text))
 
 
-_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-               "section", "article", "header", "footer", "blockquote", "pre", "table", "ul", "ol", "title")
+def _read_markdown(path: Path, data: bytes) -> Parsed:
+    return read_markdown(_decode(path, data))
 
 
-def _read_html(path: Path, data: bytes):
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_decode(path, data), "lxml")
-    title_tag = soup.find("title") or soup.find("h1")
-    title = title_tag.get_text(" ", strip=True) if title_tag else None
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    lines = (re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in _text_with_block_breaks(soup).split("\n"))
-    return "\n".join(line for line in lines if line), title, None, ()
+def _read_html(path: Path, data: bytes) -> Parsed:
+    return read_html(_decode(path, data))
 
 
-def _text_with_block_breaks(soup) -> str:
-    """`soup.get_text()` with a newline before and after every block element, in one pass with an
-    explicit stack: inserting newline strings into the tree costs quadratic time on deeply nested
-    pages (20,000 nested divs took 15 s), and recursion would overflow."""
-    from bs4 import CData, NavigableString
-
-    parts, stack = [], [(soup, False)]
-    while stack:
-        node, closing = stack.pop()
-        if closing:
-            parts.append("\n")
-        elif isinstance(node, NavigableString):
-            if type(node) in (NavigableString, CData):  # what get_text() keeps: no comments, doctypes…
-                parts.append(str(node))
-        else:
-            if node.name in _BLOCK_TAGS:
-                parts.append("\n")
-                stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.contents))
-    return "".join(parts)
+def _read_pdf(path: Path, data: bytes) -> Parsed:
+    parsed, locked = read_pdf(data)
+    if locked:
+        raise LoaderError(path, "PDF is password-protected; remove the password and try again")
+    return parsed
 
 
-def _read_pdf(path: Path, data: bytes):
-    import io
-    import logging
-
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        try:
-            if not reader.decrypt(""):
-                raise LoaderError(path, "PDF is password-protected; remove the password and try again")
-        except LoaderError:
-            raise
-        except Exception:
-            raise LoaderError(path, "PDF is password-protected; remove the password and try again") from None
-    parts, page_starts, offset = [], [], 0
-    for page in reader.pages:
-        page_text = (page.extract_text() or "").strip()
-        page_starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + 2
-    meta: dict = dict(reader.metadata or {})
-    title = (meta.get("/Title") or "").strip() or None
-    date = _date_from_text(str(meta.get("/CreationDate") or ""))
-    return "\n\n".join(parts), title, date, page_starts
+def _read_docx(path: Path, data: bytes) -> Parsed:
+    return read_docx(data)
 
 
-def _read_docx(path: Path, data: bytes):
-    import io
+_PLAIN_HEADING = re.compile(r"(?:^|\n\n)([^\n]{1,80})\n(?=\n?[^\n])")
 
-    import docx
 
-    document = docx.Document(io.BytesIO(data))
-    paragraphs = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paragraphs.append(" | ".join(cell.text for cell in row.cells))
-    text = "\n".join(p for p in paragraphs if p.strip())
-    props = document.core_properties
-    date = props.created.date().isoformat() if props.created else None
-    return text, (props.title or "").strip() or None, date, ()
+def plain_headings(text: str) -> list[Heading]:
+    """Headings of a plain-text file: a short line (at most 10 words, no closing punctuation,
+    starting with a capital or a number) at the start or after a blank line, followed by text.
+
+    >>> text = "Opening times\\n\\nThe office opens at 8.\\n\\nClosing\\nIt closes at 18."
+    >>> [text[h.start:h.end] for h in plain_headings(text)]
+    ['Opening times', 'Closing']
+    """
+    found = []
+    for match in _PLAIN_HEADING.finditer(text):
+        line = match.group(1).strip()
+        looks_like_heading = (bool(line) and len(line.split()) <= 10 and line[-1] not in ".!?,;:…\"”'’)"
+                              and (line[0].isupper() or line[0].isdigit()))
+        if looks_like_heading and text[match.end():].strip():
+            start = match.start(1) + len(match.group(1)) - len(match.group(1).lstrip())
+            found.append(Heading(start, start + len(line), 1))
+    return found
 
 
 def _title_from_name(path: Path) -> str:
@@ -231,8 +199,8 @@ def _date_from_text(text: str) -> str | None:
     return "-".join(part for part in match.groups() if part)
 
 
-_READERS: dict[str, Callable] = {
-    ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
+_READERS: dict[str, Callable[[Path, bytes], Parsed]] = {
+    ".txt": _read_plain, ".md": _read_markdown, ".markdown": _read_markdown,
     ".html": _read_html, ".htm": _read_html,
     ".pdf": _read_pdf, ".docx": _read_docx,
 }

@@ -14,7 +14,7 @@ EXAMPLE_QUESTION = "Who led the Russian delegation in Istanbul?"
 _METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10", "answer.exact_match", "answer.f1",
                  "answer.contains", "refusal.precision/recall/f1/accuracy", "grounding.citation_recall",
                  "grounding.citation_precision", "citations.span_validity", "citations.sentences_cited",
-                 "latency.p50_s", "latency.p95_s")
+                 "run.errors", "latency.p50_s", "latency.p95_s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,9 +189,8 @@ def _print_answer(reply) -> None:
         heading = "Closest passages (context only, not an answer)" if reply.refused else "Sources"
         console.print(f"\n[dim]{heading}[/dim]")
     for citation in reply.citations:
-        where = f"{citation.source}" + (f", p. {citation.page}" if citation.page else "")
         console.print(f"[cyan][{citation.number}][/cyan] {escape(citation.title)} "
-                      f"[dim]({escape(where)}, chars {citation.start}–{citation.end})[/dim]")
+                      f"[dim]({escape(citation.location)}, chars {citation.start}–{citation.end})[/dim]")
         console.print(f"    “{escape(citation.quote)}”")
     for sentence in reply.removed_sentences:
         console.print(f"[red]removed (not supported by the sources):[/red] {escape(sentence)}")
@@ -260,8 +259,9 @@ def _print_summary(result, report_dir) -> None:
         table.add_row(*row[:4])
     console = Console(highlight=False)
     console.print(table)
+    errors = sum(1 for row in result.rows if row.get("error"))
     console.print(f"{result.summary['cases']} cases in {result.summary['total_s']} s; "
-                  f"{len(result.failures())} with failures. Judge: {result.judge}.")
+                  f"{len(result.failures())} with failures, {errors} raised an error. Judge: {result.judge}.")
     calibration = result.extra.get("judge_calibration")
     if calibration:
         for label, block in (("all pairs", calibration), ("length-matched", calibration["length_matched"])):

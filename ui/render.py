@@ -72,7 +72,7 @@ def sources_html(answer: Answer, documents: dict, turn: int) -> str:
     highlighted inside its surrounding document text. Ids are gq-<turn>-<n>, the answer's link targets."""
     items = []
     for citation in answer.citations:
-        where = html.escape(citation.source) + (f", p. {citation.page}" if citation.page else "")
+        where = html.escape(citation.location)
         items.append(
             f"<details class='gq-source' id='gq-{turn}-{citation.number}'>"
             f"<summary><b>[{citation.number}]</b> {html.escape(citation.title)} <small>({where})</small>"

@@ -72,7 +72,7 @@ def test_short_answers_for_typed_questions(bundled_assistant):
     medinsky = "Presidential Aide Vladimir Medinsky"
     assert bundled_assistant.ask("Who led the Russian delegation?").short_answer == medinsky
     assert bundled_assistant.ask("When was the Istanbul meeting held?").short_answer == "June 2"
-    assert bundled_assistant.ask("How many bodies did Russia agree to transfer?").short_answer == "6,000"
+    assert bundled_assistant.ask("How many bodies did Russia agree to transfer?").short_answer == "6,000 bodies"
 
 
 def test_follow_up_is_condensed_against_the_previous_turn(bundled_assistant):
