@@ -73,9 +73,10 @@ def generated_answer(question: str, standalone: str, index: Index, kept: list[tu
 
 def refusal(question: str, standalone: str, index: Index, closest: list[Sentence], confidence: float,
             mode: str) -> Answer:
-    """The sources don't say; the closest passages are listed as context only."""
+    """The sources don't say (quoting the question as understood, follow-ups resolved); the closest
+    passages are listed as context only."""
     citations = [citation_for(index, s, i, context_only=True) for i, s in enumerate(closest[:2], start=1)]
-    return Answer(question=question, text=refusal_text(question), citations=citations, refused=True,
+    return Answer(question=question, text=refusal_text(standalone or question), citations=citations, refused=True,
                   standalone_question=standalone, confidence=confidence, mode=mode)
 
 

@@ -30,7 +30,8 @@ _DATE = re.compile(
     rf"(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
     rf"|(?:{_MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:in\s+)?(?:19|20)\d{{2}}"
     rf"|(?:this|last|next) (?:week|month|year)"
-    rf"|yesterday|today|tomorrow)\b")
+    rf"|yesterday|today|tomorrow|noon|midnight"
+    rf"|\d{{1,2}}:\d{{2}}(?:\s?[ap]\.?m\.?)?|\d{{1,2}}\s?[ap]\.m\.|\d{{1,2}}\s?[ap]m)\b")
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
                  "|hundred|thousand|million|billion|dozens?|several|a week|a month")
 _NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b"
@@ -67,15 +68,21 @@ def best_span(sentence: str, question: str, kind: AnswerType | None) -> Span | N
     if kind is None:
         return None
     question_stems = {stem(w) for w in words(question) if w not in STOPWORDS}
-    anchors = [m.start() for m in re.finditer(r"[^\W_]+", sentence) if stem(m.group().lower()) in question_stems]
+    anchors: dict[str, list[int]] = {}  # question term -> where it occurs in the sentence
+    for match in re.finditer(r"[^\W_]+", sentence):
+        term = stem(match.group().lower())
+        if term in question_stems:
+            anchors.setdefault(term, []).append(match.start())
     best = None
     for start, end in _candidates(sentence, kind):
         text = sentence[start:end]
         span_stems = {stem(w) for w in words(text) if w not in STOPWORDS}
         if not span_stems or span_stems <= question_stems:
             continue  # an answer repeats nothing but the question
-        distance = min((abs(a - start) if a < start else abs(a - end) for a in anchors), default=len(sentence))
-        score = 1.0 / (1.0 + distance / 20.0)
+        # close to every question term it can be: the nearest occurrence of each term counts once
+        closeness = [max(1.0 / (1.0 + (start - a if a < start else max(a - end, 0)) / 20.0) for a in places)
+                     for places in anchors.values()]
+        score = sum(closeness) / len(closeness) if closeness else 1.0 / (1.0 + len(sentence) / 20.0)
         if kind == "name" and ", " in text:
             score += 0.05  # role and name together
         if kind == "name" and re.search(r"\bby\s+(?:the\s+)?[\w\s]{0,40}$", sentence[:start]):
@@ -100,6 +107,9 @@ def _candidates(sentence: str, kind: AnswerType) -> list[tuple[int, int]]:
         while (filler := _FILLER.match(sentence, start, end)) and filler.end() < end:
             start = filler.end()
         if not _FILLER.fullmatch(sentence, start, end) and not re.fullmatch(_MONTHS, sentence[start:end]):
+            article = re.search(r"\b(?:a|an)\s+$", sentence[max(0, start - 4):start])
+            if kind == "name" and article:  # "a Vice President": a role, which needs its article to stand alone
+                start -= len(article.group())
             spans.append((start, end))
     if kind == "place":
         spans = [(a, b + len(m.group())) if (m := _PLACE_NOUN.match(sentence, b)) else (a, b) for a, b in spans]

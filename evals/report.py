@@ -14,6 +14,7 @@ from .summary import METRICS, NAMES
 
 PLOTS = ("metrics.png", "latency.png", "ranks.png")
 MAX_FAILURES_SHOWN = 200
+NO_ANSWER = "(none: the case raised an error)"
 _DESCRIPTIONS = ({m.name: m.description for m in METRICS}
                  | {"refusal.f1": "harmonic mean of refusal precision and recall"})
 
@@ -59,7 +60,7 @@ def _markdown(result: EvalResult) -> str:
     for row in result.failures()[:MAX_FAILURES_SHOWN]:
         lines += [f"### {row['set']}/{row['id']}: {', '.join(row['failures'])}", "",
                   f"- **Question:** {_one_line(row['question'])}",
-                  f"- **Answer:** {_one_line(row['answer'])}",
+                  f"- **Answer:** {_one_line(row['answer'] or NO_ANSWER)}",
                   f"- **Gold:** {'; '.join(row['gold']) or '(unanswerable)'}"]
         lines += [f"- [{c['number']}] {c['source']}: “{_one_line(c['quote'])}”" for c in row["citations"]]
         lines.append("")
@@ -100,7 +101,7 @@ def _html(result: EvalResult, report_dir: Path) -> str:
         quotes = "".join(f"<blockquote>[{c['number']}] {e(c['source'])}: “{e(c['quote'])}”</blockquote>"
                          for c in row["citations"])
         parts.append(f"<div class=failure><h3>{e(row['set'])}/{e(row['id'])}: {e(', '.join(row['failures']))}</h3>"
-                     f"<p><b>Question:</b> {e(row['question'])}<br><b>Answer:</b> {e(row['answer'])}<br>"
+                     f"<p><b>Question:</b> {e(row['question'])}<br><b>Answer:</b> {e(row['answer'] or NO_ANSWER)}<br>"
                      f"<b>Gold:</b> {e('; '.join(row['gold']) or '(unanswerable)')}</p>{quotes}</div>")
     parts += [f"<p>{e(line)}</p>" for line in _more_failures(result)]
     return "\n".join(parts) + "\n</html>\n"

@@ -45,6 +45,7 @@ METRICS = (
     Metric("latency.p50_s", "seconds", "p50", "seconds per question, median"),
     Metric("latency.p95_s", "seconds", "p95", "seconds per question, 95th percentile"),
 )
+CEILINGS = ("latency.", "run.errors")  # metrics where higher is worse: --fail-under gives their ceiling
 DERIVED = {"refusal.f1": ("refusal.precision", "refusal.recall")}
 NAMES = tuple(m.name for m in METRICS) + tuple(DERIVED)
 
@@ -87,7 +88,7 @@ def failing_thresholds(summary: dict, thresholds: dict[str, float]) -> list[str]
     for name, floor in thresholds.items():
         _check_name(name)
         value = summary[name]["value"]
-        ceiling = name.startswith("latency.")
+        ceiling = name.startswith(CEILINGS)
         if value is None or (value > floor if ceiling else value < floor):
             relation = "above the ceiling" if ceiling else "under"
             failures.append(f"{name} = {value} is {relation} {floor}")

@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", metavar="DIR", help="write report.md, report.html, plots, results.jsonl, "
                           "summary.json into DIR")
     evaluate.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
-                          help="exit 1 when METRIC falls below VALUE (latency.*: rises above); repeatable")
+                          help="exit 1 when METRIC falls below VALUE (latency.*, run.errors: rises above); "
+                               "repeatable")
     evaluate.add_argument("--sources", help="folder the eval sets ask about (default: bundled corpus)")
     evaluate.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
     evaluate.add_argument("--benchmark", choices=["halueval"], help="run an external benchmark instead of sets")

@@ -1,0 +1,58 @@
+"""Answers over the realistic office documents: whole sentences, sections shown, no heading or markup
+cited, short answers that stand alone, and the citation invariant on the text as loaded."""
+
+import re
+
+import pytest
+
+from groundqa import Assistant
+from groundqa.sources import read_text
+from tests.conftest import ROOT
+
+REALISTIC = ROOT / "tests" / "data" / "realistic"
+QUESTIONS = [
+    ("How much are hotel costs reimbursed in North America?", "250 US dollars per night", "4. Accommodation"),
+    ("How many weeks of paid leave do primary caregivers get?", "16 weeks", "Primary caregivers"),
+    ("How long must passwords be?", "14 characters long", "Passwords"),
+    ("Who must approve trips outside Europe?", "a Vice President", "2. Approval of travel"),
+    ("Through which provider are hotels booked?", None, "4. Accommodation"),
+    ("What is the daily meal allowance for international trips?", None, "5. Meals"),
+    ("When does the Lisbon office open?", "7:30", "Opening times"),
+    ("How often are monitors replaced?", None, "Equipment"),
+    ("What are the core hours?", None, "Core hours"),
+    ("Within how many days must expense reports be submitted?", "30 days", "6. Submitting expenses"),
+]
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("office")
+    return Assistant(index_dir=root / "index", sources=REALISTIC, embedder=embedder).warm_up()
+
+
+@pytest.mark.parametrize("question, short, section", QUESTIONS)
+def test_answers_from_every_format_are_whole_cited_sentences(office, question, short, section):
+    answer = office.ask(question)
+    assert not answer.refused, answer.text
+    if short:
+        assert answer.short_answer == short
+    first = answer.citations[0]
+    assert first.section == section and f"§ {section}" in first.location
+    for citation in answer.citations:
+        document = office.index.documents[citation.source]
+        assert read_text(REALISTIC / citation.source)[citation.start:citation.end] == citation.quote
+        assert citation.quote.rstrip()[-1] in ".!?", f"quote ends mid-sentence: {citation.quote!r}"
+        assert "\n" not in citation.quote
+        assert not any(h.start <= citation.start < h.end for h in document.headings), "a heading was cited"
+    assert not re.search(r"\*\*|__|\]\(|^#", answer.text, re.M), "raw Markdown in the answer"
+
+
+def test_a_summary_request_never_cites_the_title(office):
+    answer = office.ask("Summarize the travel policy")
+    titles = {"Travel and Expense Policy", "Office Guide", "Security Handbook", "Parental Leave"}
+    assert not any(c.quote in titles for c in answer.citations)
+
+
+def test_the_json_answer_names_the_section(office):
+    data = office.ask("How many weeks of paid leave do primary caregivers get?").to_dict()
+    assert data["citations"][0]["section"] == "Primary caregivers" and data["citations"][0]["page"] is None
