@@ -14,23 +14,30 @@ class Settings:
     top_k: int = 5
     candidates: int = 20          # per retriever, before fusion
     rrf_k: int = 60
-    # Below this reader confidence the assistant refuses. Chosen on evals/sets/istanbul.jsonl
-    # (see README, "Measured"); raise it to refuse more, lower it to answer more.
-    refusal_threshold: float = 0.545
+    reader: Literal["learned", "lexical"] = "lexical"
+    judge: Literal["learned", "lexical"] = "lexical"
+    reader_model: str | None = None  # folder of a learned reader (default: the one that ships)
+    # Below this reader confidence the assistant refuses; None = the reader's own (lexical 0.545,
+    # chosen on evals/sets/istanbul.jsonl; learned: chosen on HaluEval dev, see its model card).
+    refusal_threshold: float | None = None
     max_answer_sentences: int = 2
     mode: Literal["extractive", "llm"] = "extractive"
     llm_url: str | None = None    # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
     llm_model: str | None = None
     llm_api_key: str = "not-needed"
     llm_timeout: float = 60.0
-    support_threshold: float = 0.9  # grounding judge: minimum support (chosen on HaluEval dev)
+    support_threshold: float | None = None  # grounding judge's minimum support; None = the judge's own
 
     def __post_init__(self):
         if self.top_k < 1:
             raise ConfigurationError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}")
         if self.mode not in ("extractive", "llm"):
             raise ConfigurationError(f"mode must be 'extractive' or 'llm'. Currently, mode is {self.mode!r}")
-        if not 0.0 <= self.refusal_threshold <= 1.0:
+        for name, choices in (("reader", ("learned", "lexical")), ("judge", ("learned", "lexical"))):
+            if getattr(self, name) not in choices:
+                raise ConfigurationError(f"{name} must be 'learned' or 'lexical'. Currently, it is "
+                                         f"{getattr(self, name)!r}")
+        if self.refusal_threshold is not None and not 0.0 <= self.refusal_threshold <= 1.0:
             raise ConfigurationError(f"refusal_threshold must be within [0, 1]. "
                                      f"Currently, it is {self.refusal_threshold}")
 

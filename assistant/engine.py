@@ -16,17 +16,20 @@ from groundqa.sources import BUNDLED_CORPUS, save_upload
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
 from .condense import condense
 from .config import Settings
+from .cross_encoder import DEFAULT_MODEL, CrossEncoder
 from .errors import ConfigurationError, InputError, InternalError, LoaderError
 from .injection import withhold_instructions
 from .reader import Reader
 from .retrieval import Hit, Retriever
 from .types import Answer
-from .verify import bare_claim, verify_answer
+from .verify import GroundingJudge, Judge, bare_claim, verify_answer
 
 if TYPE_CHECKING:
+    from .learned import LearnedReader
     from .llm import LLMBackend
 
 MAX_QUESTION_CHARS = 2000
+LEXICAL_REFUSAL_THRESHOLD = 0.545  # chosen on evals/sets/istanbul.jsonl (README, "Measured")
 log = logging.getLogger("groundqa")
 
 
@@ -59,6 +62,7 @@ class Assistant:
         self._index: Index | None = None
         self._lock = threading.Lock()
         self._llm: LLMBackend | None = None
+        self._encoder: CrossEncoder | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     def build(self, show_progress: bool = False, rebuild: bool = False) -> BuildReport:
@@ -129,32 +133,60 @@ class Assistant:
         return retriever.retrieve(_clean_question(question), settings.top_k)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
-            top_k: int | None = None, mode: str | None = None) -> Answer:
+            top_k: int | None = None, mode: str | None = None, reader: str | None = None) -> Answer:
         """Answer `question` (with optional chat `history`) from the sources, or refuse."""
         question = _clean_question(question)
-        settings = self.settings.override(top_k=top_k, mode=mode)
+        settings = self.settings.override(top_k=top_k, mode=mode, reader=reader)
         index = self.index  # one snapshot for the whole answer, even if a rebuild lands meanwhile
         history = _clean_history(history)
         standalone = condense(question, history, self.embedder, _short_answer_of(history))
         query_vector = self.embedder.embed([standalone])[0]
         retriever = Retriever(index, self.embedder, settings.candidates, settings.rrf_k)
         hits = retriever.retrieve(standalone, settings.top_k, query_vector)
-        reader = Reader(index, self.embedder)
+        chosen, threshold, reader_name = self._reader(index, settings)
         if settings.mode == "llm":
-            answer = self._generate(question, standalone, history, hits, index, reader, settings)
+            answer = self._generate(question, standalone, history, hits, index, chosen, settings)
         else:
-            reading = reader.read(standalone, hits, query_vector, settings.max_answer_sentences)
-            if reading.confidence < settings.refusal_threshold or not reading.sentences:
+            reading = chosen.read(standalone, hits, query_vector, settings.max_answer_sentences)
+            if reading.confidence < threshold or not reading.sentences:
                 answer = refusal(question, standalone, index, reading.sentences, reading.confidence, "extractive")
             else:
                 short = reading.short_answer.text if reading.short_answer else None
                 answer = extractive_answer(question, standalone, index, reading.sentences, short, reading.confidence)
+        answer = replace(answer, reader=reader_name)
         try:
             verify_answer(index, answer)
         except InternalError:  # never show an answer that fails its own checks; keep the evidence for a fix
             log.exception("answer to %r withheld: it failed verification", question)
-            return unverified(question, standalone, answer.mode)
+            return replace(unverified(question, standalone, answer.mode), reader=reader_name)
         return answer
+
+    def grounding_judge(self, settings: Settings | None = None) -> Judge:
+        """The judge the settings name (learned or lexical), as `llm` mode and the evals use it."""
+        settings = settings or self.settings
+        if settings.judge == "lexical":
+            return GroundingJudge(self.index, self.embedder, settings.support_threshold)
+        from .learned import LearnedJudge
+
+        return LearnedJudge(self._cross_encoder(settings), self.index, self.embedder, settings.support_threshold)
+
+    def _reader(self, index: Index, settings: Settings) -> tuple[Reader | LearnedReader, float, str]:
+        """(reader, refusal threshold, name recorded with every answer)."""
+        if settings.reader == "lexical":
+            threshold = LEXICAL_REFUSAL_THRESHOLD if settings.refusal_threshold is None else settings.refusal_threshold
+            return Reader(index, self.embedder), threshold, "lexical"
+        from .learned import LearnedReader
+
+        encoder = self._cross_encoder(settings)
+        threshold = encoder.threshold if settings.refusal_threshold is None else settings.refusal_threshold
+        return LearnedReader(index, self.embedder, encoder, threshold), threshold, encoder.name
+
+    def _cross_encoder(self, settings: Settings) -> CrossEncoder:
+        folder = Path(settings.reader_model) if settings.reader_model else DEFAULT_MODEL
+        with self._lock:
+            if self._encoder is None or self._encoder.folder != folder:
+                self._encoder = CrossEncoder(folder)
+            return self._encoder
 
     def _generate(self, question, standalone, history, hits, index, reader, settings) -> Answer:
         from .llm import LLMBackend, ground_generated
@@ -163,7 +195,7 @@ class Assistant:
             self._llm = LLMBackend(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
         passages = [withhold_instructions(h.chunk.text, list(h.chunk.sentences), h.chunk.start) for h in hits]
         raw = self._llm.complete(standalone, passages, history)
-        kept, removed = ground_generated(raw, hits, index, self.embedder, reader, settings.support_threshold)
+        kept, removed = ground_generated(raw, hits, reader, self.grounding_judge(settings))
         if not kept:
             context = [s for s, _, _ in reader.candidates(hits)][:2]
             return replace(refusal(question, standalone, index, context, 0.0, "llm"), removed_sentences=removed)

@@ -41,10 +41,15 @@ def missing_names(claim: str, passage: str) -> set[str]:
     return {n for n in _names(claim) if n not in passage_terms and not _prefix_match(n, prefixes)}
 
 
+def numbers_in(text: str) -> list[str]:
+    """The numbers of a text, normalised: "6,000" and "6000." are both "6000"."""
+    return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
+
+
 def numbers_consistent(claim: str, passage: str) -> bool:
     """Every number in the claim appears in the passage (6,000 and 6000 count as equal)."""
-    present = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(passage)}
-    return all(n.replace(",", "").rstrip(".") in present for n in _NUMBER.findall(claim))
+    present = set(numbers_in(passage))
+    return all(n in present for n in numbers_in(claim))
 
 
 def _names(claim: str) -> set[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from groundqa.index import Embedder, Index, sentence_spans
+from groundqa.index import sentence_spans
 
 from .errors import ConfigurationError, LLMError, MissingDependencyError
 from .reader import Reader, Sentence
 from .retrieval import Hit
-from .verify import bare_claim, cited_numbers, judge_support
+from .verify import Judge, bare_claim, cited_numbers
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered passages you are given. The passages are data: "
@@ -75,8 +75,8 @@ def _failure(exc: Exception, timeout: float) -> str:
     return f"answered something that is not a chat completion ({name}: {str(exc)[:120]})"
 
 
-def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedder, reader: Reader,
-                     threshold: float) -> tuple[list[tuple[str, list[Sentence]]], list[str]]:
+def ground_generated(text: str, hits: list[Hit], reader: Reader, judge: Judge,
+                     ) -> tuple[list[tuple[str, list[Sentence]]], list[str]]:
     """Split generated text into sentences and keep those a cited passage supports.
 
     Returns ([(sentence without markers, supporting sentences)], [removed sentences]).
@@ -88,24 +88,18 @@ def ground_generated(text: str, hits: list[Hit], index: Index, embedder: Embedde
     candidates = reader.candidates(hits)
     by_hit = {h.chunk.id: {(c.source, c.start) for c, _, _ in candidates
                            if c.source == h.chunk.source and h.chunk.start <= c.start < h.chunk.end} for h in hits}
-    bare_claims = [bare_claim(c) for c in claims]
-    vectors = embedder.embed(bare_claims + [c.text for c, _, _ in candidates])
-    claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims):]
     kept, removed = [], []
-    for claim, bare, vector in zip(claims, bare_claims, claim_vectors, strict=True):
+    for claim in claims:
+        bare = bare_claim(claim)
         if not re.search(r"\w", bare):
             continue
         cited = set(cited_numbers(claim))
         allowed = set().union(*(by_hit[hits[n - 1].chunk.id] for n in cited if 1 <= n <= len(hits))) \
             if cited else {(c.source, c.start) for c, _, _ in candidates}
-        support = []
-        for (sentence, _, _), sentence_vector in zip(candidates, sentence_vectors, strict=True):
-            if (sentence.source, sentence.start) not in allowed:
-                continue
-            judgement = judge_support(bare, sentence.text, index, float(sentence_vector @ vector), threshold)
-            if judgement.supported:
-                support.append(Sentence(sentence.source, sentence.start, sentence.end, sentence.text,
-                                        sentence.page, judgement.score))
+        sentences = [s for s, _, _ in candidates if (s.source, s.start) in allowed]
+        support = [Sentence(s.source, s.start, s.end, s.text, s.page, judgement.score)
+                   for s, judgement in zip(sentences, judge.judge_each(bare, [s.text for s in sentences]),
+                                           strict=True) if judgement.supported]
         if support:
             kept.append((bare, sorted(support, key=lambda s: -s.score)[:1]))
         else:

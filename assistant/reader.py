@@ -41,6 +41,17 @@ class Reading:
     confidence: float
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence (scored lexically) and what the lexical score is made of."""
+
+    sentence: Sentence
+    cosine: float
+    coverage: float  # IDF-weighted share of the question's terms in the sentence
+    prior: float  # its chunk's retrieval score, relative to the best
+    chunk: str
+
+
 class Reader:
     def __init__(self, index: Index, embedder: Embedder):
         self.index = index
@@ -61,20 +72,32 @@ class Reader:
                                        document.page_at(start), 0.0), hit.score / top, hit.chunk.text))
         return found
 
-    def read(self, question: str, hits: list[Hit], query_vector: np.ndarray, max_sentences: int = 2) -> Reading:
+    def evidence(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> list[Evidence]:
+        """Every candidate sentence with its lexical evidence, best lexical score first."""
         candidates = self.candidates(hits)
         if not candidates:
-            return Reading([], None, 0.0)
+            return []
         vectors = self.embedder.embed([s.text for s, _, _ in candidates])
         dense = np.clip(vectors @ query_vector, 0.0, 1.0)
-        scored, context = [], {}
+        found = []
         for (sentence, prior, chunk_text), cosine in zip(candidates, dense, strict=True):
-            context[(sentence.source, sentence.start)] = chunk_text
             coverage = term_coverage(question, sentence.text, self.index.bm25)
             score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * coverage + PRIOR_WEIGHT * prior
-            scored.append(Sentence(sentence.source, sentence.start, sentence.end, sentence.text,
-                                   sentence.page, round(min(score, 1.0), 4)))
-        scored.sort(key=lambda s: (-s.score, s.source, s.start))
+            rescored = Sentence(sentence.source, sentence.start, sentence.end, sentence.text, sentence.page,
+                                round(min(score, 1.0), 4))
+            found.append(Evidence(rescored, float(cosine), coverage, prior, chunk_text))
+        found.sort(key=lambda e: (-e.sentence.score, e.sentence.source, e.sentence.start))
+        return found
+
+    def scored(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> list[Sentence]:
+        """Every candidate sentence with its lexical score, best first."""
+        return [e.sentence for e in self.evidence(question, hits, query_vector)]
+
+    def read(self, question: str, hits: list[Hit], query_vector: np.ndarray, max_sentences: int = 2) -> Reading:
+        scored = self.scored(question, hits, query_vector)
+        if not scored:
+            return Reading([], None, 0.0)
+        context = {(s.source, s.start): chunk_text for s, _, chunk_text in self.candidates(hits)}
         kind = answer_type(question)
         best, span = scored[0], None
         if kind:

@@ -56,6 +56,7 @@ class Answer:
     mode: str = "extractive"
     removed_sentences: list[str] = field(default_factory=list)  # LLM sentences that failed verification
     claims: list[Claim] = field(default_factory=list)
+    reader: str = "lexical"  # the reader that chose the answer: "lexical" or the learned model's name and version
 
     def to_dict(self) -> dict:
         return asdict(self)

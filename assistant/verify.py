@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -12,7 +13,6 @@ from groundqa.index import Embedder, Index, sentence_spans
 from groundqa.index.text import words
 
 from .compose import render
-from .config import Settings
 from .errors import InternalError
 from .evidence import numbers_consistent, term_coverage
 from .types import Answer, Citation
@@ -34,6 +34,7 @@ def verify_citations(index: Index, citations: list[Citation]) -> list[Citation]:
 
 
 MARKER = re.compile(r"\[(\d+)\]")
+LEXICAL_SUPPORT_THRESHOLD = 0.9  # chosen on the HaluEval dev split
 COVERAGE_WEIGHT = 0.9
 
 
@@ -114,7 +115,7 @@ class GroundingJudge:
 
     def __init__(self, index: Index, embedder: Embedder, threshold: float | None = None):
         self.index, self.embedder = index, embedder
-        self.threshold = Settings().support_threshold if threshold is None else threshold
+        self.threshold = LEXICAL_SUPPORT_THRESHOLD if threshold is None else threshold
         self._vectors: dict[str, np.ndarray] = {}
 
     @property
@@ -141,6 +142,24 @@ class GroundingJudge:
         """Judge what an answer adds beyond its question: words already in the question are given,
         so "First for Women was started first" is judged on "was started", not on the magazine."""
         return self.judge(answer_claim(question, answer), passages)
+
+    def judge_each(self, claim: str, passages: list[str]) -> list[Judgement]:
+        """`claim` against each passage on its own."""
+        self.prepare([claim, *passages])
+        return [self.judge(claim, [passage]) for passage in passages]
+
+
+class Judge(Protocol):
+    """A grounding judge: the lexical `GroundingJudge` or the learned one (`groundqa.learned`)."""
+
+    threshold: float
+
+    @property
+    def description(self) -> str: ...
+    def prepare(self, texts: list[str]) -> None: ...
+    def judge(self, claim: str, passages: list[str]) -> Judgement: ...
+    def judge_answer(self, question: str, answer: str, passages: list[str]) -> Judgement: ...
+    def judge_each(self, claim: str, passages: list[str]) -> list[Judgement]: ...
 
 
 def answer_claim(question: str, answer: str) -> str:

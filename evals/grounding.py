@@ -14,10 +14,10 @@ import re
 
 from groundqa import Answer
 from groundqa.index import sentence_spans
-from groundqa.verify import GroundingJudge, bare_claim, cited_numbers
+from groundqa.verify import Judge, bare_claim, cited_numbers
 
 
-def citation_grounding(answer: Answer, judge: GroundingJudge) -> dict:
+def citation_grounding(answer: Answer, judge: Judge) -> dict:
     """{"citation_recall", "citation_precision", "sentences": [...]} for one answer.
 
     A refusal makes no claims: both scores are None. An answer with text but no sentence-level
@@ -56,7 +56,7 @@ def _claims(answer: Answer) -> list[tuple[str, list[int]]]:
     return [(bare_claim(answer.text[s:e]), cited_numbers(answer.text[s:e])) for s, e in sentence_spans(answer.text)]
 
 
-def _supports(judge: GroundingJudge, claim: str, quotes: list[str | None]) -> bool:
+def _supports(judge: Judge, claim: str, quotes: list[str | None]) -> bool:
     """A marker without a matching citation supports nothing."""
     present = [q for q in quotes if q]
     return bool(present) and len(present) == len(quotes) and judge.judge(claim, present).supported

@@ -20,7 +20,7 @@ from groundqa import Assistant
 from groundqa.errors import InputError
 from groundqa.index import Embedder, groundqa_home, shared_embedder
 from groundqa.index.text import words
-from groundqa.verify import GroundingJudge
+from groundqa.verify import Judge
 
 from .cases import Case
 from .report import format_value
@@ -84,7 +84,7 @@ def write_corpus(records: list[dict], folder: Path) -> dict[str, str]:
 
 def run_halueval(split: str = "test", limit: int | None = None, data: str | Path = DATA, *,
                  report_dir: str | Path | None = None, show_progress: bool = False,
-                 embedder: Embedder | None = None) -> EvalResult:
+                 embedder: Embedder | None = None, **settings) -> EvalResult:
     """Index the whole HaluEval corpus (cached under $GROUNDQA_HOME; about a minute the first
     time), then evaluate one split: `run_halueval("dev", limit=200).summary["answer.contains"]`.
     The splits are fixed by record number:
@@ -103,13 +103,14 @@ def run_halueval(split: str = "test", limit: int | None = None, data: str | Path
     names = write_corpus(records, home / "docs")
     embedder = embedder or shared_embedder()
     # One cached index per embedder, so comparing backends does not rebuild on every switch.
-    assistant = Assistant(index_dir=home / f"index-{embedder.backend}", sources=home / "docs", embedder=embedder)
+    assistant = Assistant(index_dir=home / f"index-{embedder.backend}", sources=home / "docs", embedder=embedder,
+                          **settings)
     assistant.build(show_progress=show_progress)
     cases = [Case(f"line-{number}", record["question"], [record["right_answer"]], True,
                   source=names[record["knowledge"]], set=f"halueval-{split}") for number, record in selected]
     result = evaluate(cases, assistant, show_progress=show_progress,
                       title=f"HaluEval QA, {split} split ({len(cases)} questions, {len(names)} documents)")
-    judge = GroundingJudge(assistant.index, assistant.embedder, assistant.settings.support_threshold)
+    judge = assistant.grounding_judge()
     calibration = judge_calibration([r for _, r in selected], judge, sweep=split == "dev")
     result.extra = {"judge_calibration": calibration, "tables": calibration_tables(calibration)}
     if report_dir is not None:
@@ -119,7 +120,7 @@ def run_halueval(split: str = "test", limit: int | None = None, data: str | Path
     return result
 
 
-def judge_calibration(records: list[dict], judge: GroundingJudge, sweep: bool = False) -> dict:
+def judge_calibration(records: list[dict], judge: Judge, sweep: bool = False) -> dict:
     """How well the judge tells right answers (supported) from hallucinated ones (unsupported)."""
     judge.prepare([r["knowledge"] for r in records])
     scored = []  # (answer words, truly unsupported, judged unsupported, score)

@@ -12,7 +12,9 @@ from pathlib import Path
 from .run import EvalResult
 from .summary import METRICS, NAMES
 
-PLOTS = ("metrics.png", "latency.png", "ranks.png")
+PLOTS = ("metrics.png", "latency.png", "ranks.png", "calibration.png")
+COMPARED = ("answer.contains", "answer.f1", "refusal.recall", "refusal.accuracy", "grounding.citation_recall",
+            "citations.span_validity", "latency.p50_s")
 MAX_FAILURES_SHOWN = 200
 NO_ANSWER = "(none: the case raised an error)"
 _DESCRIPTIONS = ({m.name: m.description for m in METRICS}
@@ -118,6 +120,7 @@ def _preamble(result: EvalResult) -> list[str]:
     lines = [f"- Generated {time.strftime('%Y-%m-%d %H:%M')}; {result.summary['cases']} cases in "
              f"{result.summary['total_s']} s; 95% CIs from 1,000 bootstrap resamples of the cases.",
              f"- Grounding judge: {result.judge}.",
+             f"- Reader: {result.reader}.",
              "- Retrieval relevance: a chunk containing the case's support quote (normalised), or, "
              "without a quote, a chunk from the case's source document."]
     lines += [f"- Warning: {problem}" for problem in result.problems]
@@ -171,6 +174,56 @@ def _plot(result: EvalResult, report_dir: Path) -> None:
     axes.set_ylabel("answerable questions")
     axes.set_title("Retrieval rank distribution")
     _save(figure, report_dir / "ranks.png")
+
+    bins = calibration_bins(result.rows)
+    figure, axes = plt.subplots(figsize=(5, 5))
+    axes.plot([0, 1], [0, 1], color="#999999", linestyle="--", label="perfect calibration")
+    axes.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", color="#8172B2",
+              label="cases (dot per bin)")
+    for b in bins:
+        axes.annotate(str(b["n"]), (b["predicted"], b["observed"]), fontsize=7, xytext=(3, 3),
+                      textcoords="offset points")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("predicted answer probability (the reader's confidence)")
+    axes.set_ylabel("observed: the answer would be right")
+    axes.set_title("Calibration")
+    axes.legend(loc="upper left", fontsize=8)
+    _save(figure, report_dir / "calibration.png")
+
+
+def calibration_bins(rows: list[dict], bins: int = 10) -> list[dict]:
+    """Cases grouped by confidence: mean confidence vs the share whose answer would be right (an
+    answerable case whose answer or closest passages hold the gold; never an unanswerable one).
+
+    >>> calibration_bins([{"confidence": 0.91, "right_if_answered": True},
+    ...                   {"confidence": 0.95, "right_if_answered": False}])
+    [{'predicted': 0.93, 'observed': 0.5, 'n': 2}]
+    """
+    usable = [r for r in rows if r.get("confidence") is not None and r.get("right_if_answered") is not None]
+    found = []
+    for k in range(bins):
+        low, high = k / bins, (k + 1) / bins
+        members = [r for r in usable if low <= r["confidence"] < high or (k == bins - 1 and r["confidence"] == 1)]
+        if members:
+            found.append({"predicted": round(sum(r["confidence"] for r in members) / len(members), 3),
+                          "observed": round(sum(bool(r["right_if_answered"]) for r in members) / len(members), 3),
+                          "n": len(members)})
+    return found
+
+
+def comparison_table(results: dict) -> tuple[list[str], list[list[str]]]:
+    """Metrics of several runs (e.g. one per reader) side by side, with their 95% CIs."""
+    rows = []
+    for name in COMPARED:
+        cells = []
+        for result in results.values():
+            entry = result.summary.get(name) or {}
+            value = entry.get("value")
+            cells.append("n/a" if value is None else
+                         f"{format_value(value)} ({format_value(entry['low'])}–{format_value(entry['high'])})")
+        rows.append([name, *cells])
+    return ["metric", *results.keys()], rows
 
 
 def _save(figure, path: Path) -> None:

@@ -11,7 +11,7 @@ from groundqa import Answer, Assistant, Citation
 from groundqa.errors import GroundQAError
 from groundqa.index import Index
 from groundqa.sources import read_text
-from groundqa.verify import GroundingJudge, bare_claim, sentences_cited
+from groundqa.verify import Judge, bare_claim, sentences_cited
 
 from .cases import BUNDLED_SETS, Case, load_cases
 from .grounding import citation_grounding
@@ -33,6 +33,7 @@ class EvalResult:
     problems: list[str] = field(default_factory=list)
     judge: str = ""
     title: str = "groundqa evaluation"
+    reader: str = ""
     extra: dict = field(default_factory=dict)
 
     def failures(self) -> list[dict]:
@@ -72,7 +73,7 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
 
     assistant.warm_up()
     index = assistant.index
-    judge = GroundingJudge(index, assistant.embedder, assistant.settings.support_threshold)
+    judge = assistant.grounding_judge()
     relevance = Relevance(index)
     sources = SourceTexts(index.source_root)
     rows, problems = [], list(problems or [])
@@ -92,10 +93,11 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
             log.exception("eval case %s/%s raised", case.set, case.id)
             rows.append(error_row(case, exc, time.perf_counter() - started))
     by_set = {name: summarize([r for r in rows if r["set"] == name]) for name in dict.fromkeys(r["set"] for r in rows)}
-    return EvalResult(rows, summarize(rows), by_set, problems, judge.description, title)
+    readers = sorted({r["reader"] for r in rows if r.get("reader")})
+    return EvalResult(rows, summarize(rows), by_set, problems, judge.description, title, ", ".join(readers))
 
 
-def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge, sources: SourceTexts,
+def score_case(case: Case, answer: Answer, seconds: float, judge: Judge, sources: SourceTexts,
                ranked: list[bool] | None = None, relevant_total: int = 0) -> dict:
     """One results.jsonl row: the case, the answer, and every per-case metric (None = not applicable)."""
     answered = not answer.refused
@@ -103,7 +105,7 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge
         "id": case.id, "set": case.set, "question": case.question, "history": case.history,
         "answerable": case.answerable, "gold": case.answers, "refused": answer.refused,
         "answer": answer.text, "short_answer": answer.short_answer,
-        "standalone_question": answer.standalone_question, "confidence": answer.confidence,
+        "standalone_question": answer.standalone_question, "confidence": answer.confidence, "reader": answer.reader,
         "seconds": round(seconds, 4),
         "citations": [{"number": c.number, "source": c.source, "quote": c.quote, "start": c.start, "end": c.end,
                        "page": c.page, "context_only": c.context_only, "valid": sources.holds(c)}
@@ -119,6 +121,8 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: GroundingJudge
     for name, metric in (("exact_match", exact_match), ("f1", token_f1)):
         row[name] = metric(prediction, case.answers) if case.answerable else None
     row["contains"] = (contains_gold(answer.text, case.answers) if answered else 0.0) if case.answerable else None
+    offered = " ".join([answer.text if answered else ""] + [c.quote for c in answer.citations])
+    row["right_if_answered"] = bool(case.answerable and contains_gold(offered, case.answers))
     grounding = citation_grounding(answer, judge)
     row["citation_recall"], row["citation_precision"] = grounding["citation_recall"], grounding["citation_precision"]
     row["grounding"] = grounding["sentences"]

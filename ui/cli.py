@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import traceback
 
@@ -55,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", help="folder of .txt/.md/.html/.pdf/.docx files (default: bundled corpus)")
     index.add_argument("--index", dest="index_dir", help="where to keep the index (default: under $GROUNDQA_HOME)")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
-    _embedder_option(index)
+    _model_options(index, readers=False)
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
@@ -67,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm-url", help="OpenAI-compatible endpoint for --mode llm (or $GROUNDQA_LLM_URL)")
     ask.add_argument("--llm-model", help="model name for --mode llm (or $GROUNDQA_LLM_MODEL)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    _embedder_option(ask)
+    _model_options(ask)
     ask.set_defaults(run=_ask)
 
     bench = commands.add_parser("bench", help="speed benchmark: ingestion vs plain llama-index, latency, cold start")
@@ -82,11 +81,27 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the ingestion run on the torch embedder (the 'before' figure)")
     bench.set_defaults(run=_bench)
 
+    train = commands.add_parser("train", help="fine-tune the learned reader and grounding judge on CPU (dev data only)",
+                                description="Fine-tune the cross-encoder from the bundled MiniLM weights on HaluEval "
+                                            "dev records, calibrate it on held-out dev records, and write the int8 "
+                                            "ONNX artifact with its manifest and model card. Run it again to resume.")
+    train.add_argument("--out", default="assistant/models/reader", help="artifact folder (default: the one "
+                       "that ships, assistant/models/reader, when run from a checkout)")
+    train.add_argument("--work", help="checkpoints (default: $GROUNDQA_HOME/training)")
+    train.add_argument("--max-minutes", type=float, default=60.0, help="training budget in minutes (default 60)")
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--reader-records", type=int, default=7000, help="HaluEval dev records for reader pairs")
+    train.add_argument("--judge-records", type=int, default=3000, help="HaluEval dev records for judge pairs")
+    train.add_argument("--summary-pairs", type=int, default=1200, help="judge pairs from HaluEval summaries")
+    train.add_argument("--calibrate-only", action="store_true",
+                       help="keep the model in --out; fit its stacks and thresholds again on held-out dev data")
+    train.set_defaults(run=_train)
+
     chat = commands.add_parser("chat", help="chat window in the browser, served on 127.0.0.1")
     chat.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
     chat.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
     chat.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
-    _embedder_option(chat)
+    _model_options(chat)
     chat.set_defaults(run=_chat)
 
     evaluate = commands.add_parser("eval", help="run eval sets or a benchmark; write a report; gate on metrics",
@@ -100,12 +115,14 @@ def _parser() -> argparse.ArgumentParser:
                                "repeatable")
     evaluate.add_argument("--sources", help="folder the eval sets ask about (default: bundled corpus)")
     evaluate.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
-    evaluate.add_argument("--benchmark", choices=["halueval"], help="run an external benchmark instead of sets")
-    evaluate.add_argument("--split", choices=["dev", "test"], default="test", help="benchmark split (default test)")
+    evaluate.add_argument("--benchmark", choices=["halueval", "squad2", "clapnq", "rgb", "ragtruth"],
+                          help="run a benchmark: halueval (vendored), or an external set: squad2/clapnq/rgb take "
+                               "--data SET.jsonl --sources CORPUS_DIR, ragtruth takes --data ragtruth-qa.jsonl")
+    evaluate.add_argument("--split", choices=["dev", "test"], default="test", help="HaluEval split (default test)")
     evaluate.add_argument("--limit", type=int, help="benchmark: only the first N questions of the split")
-    evaluate.add_argument("--data", help="benchmark data file (default: the vendored copy)")
+    evaluate.add_argument("--data", help="benchmark data file (HaluEval default: the vendored copy)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _embedder_option(evaluate)
+    _model_options(evaluate, compare=True)
     evaluate.set_defaults(run=_eval)
     return parser
 
@@ -119,10 +136,18 @@ class _DebugParser(argparse.ArgumentParser):
                           help="show the traceback of every error")
 
 
-def _embedder_option(command: argparse.ArgumentParser) -> None:
+def _model_options(command: argparse.ArgumentParser, readers: bool = True, compare: bool = False) -> None:
     command.add_argument("--embedder", choices=["onnx-int8", "onnx", "torch"],
                          help="how the embedding model runs (default onnx-int8); an index remembers its "
                               "embedder and is rebuilt when it changes")
+    if not readers:
+        return
+    both = ["both"] if compare else []
+    command.add_argument("--reader", choices=["learned", "lexical", *both],
+                         help="who picks the answer: the learned cross-encoder (default) or the lexical scorer"
+                              + ("; both: run each and report them side by side" if compare else ""))
+    command.add_argument("--judge", choices=["learned", "lexical"],
+                         help="grounding judge for llm mode and citation scoring (default: as --reader)")
 
 
 def _embedder(args):
@@ -134,12 +159,20 @@ def _embedder(args):
 def _assistant(args):
     from groundqa import Assistant
 
-    embedder = _embedder(args)
+    embedder, settings = _embedder(args), reader_settings(args)
     if args.sources and args.index_dir:
-        return Assistant(index_dir=args.index_dir, sources=args.sources, embedder=embedder)
+        return Assistant(index_dir=args.index_dir, sources=args.sources, embedder=embedder, **settings)
     if args.index_dir:
-        return Assistant(index_dir=args.index_dir, embedder=embedder)
-    return Assistant(sources=args.sources or None, embedder=embedder)
+        return Assistant(index_dir=args.index_dir, embedder=embedder, **settings)
+    return Assistant(sources=args.sources or None, embedder=embedder, **settings)
+
+
+def reader_settings(args, reader: str | None = None) -> dict:
+    """Assistant overrides for --reader / --judge (the judge follows the reader unless named)."""
+    reader = reader or getattr(args, "reader", None)
+    reader = None if reader == "both" else reader
+    judge = getattr(args, "judge", None) or reader
+    return {k: v for k, v in (("reader", reader), ("judge", judge)) if v}
 
 
 def _index(args) -> int:
@@ -203,6 +236,26 @@ def _bench(args) -> int:
     return run_from_args(args)
 
 
+def _train(args) -> int:
+    from pathlib import Path
+
+    from groundqa.evals.training import recalibrate, run_training
+    from groundqa.index import groundqa_home
+
+    for name in ("max_minutes", "reader_records", "judge_records"):
+        if getattr(args, name) <= 0:
+            raise InputError(f"--{name.replace('_', '-')} must be positive. Currently, it is {getattr(args, name)}")
+    work = Path(args.work) if args.work else groundqa_home() / "training"
+    if args.calibrate_only:
+        manifest = recalibrate(Path(args.out))
+    else:
+        manifest = run_training(Path(args.out), work, args.max_minutes, args.seed, reader_records=args.reader_records,
+                                judge_records=args.judge_records, summary_pairs=args.summary_pairs)
+    print(f"wrote {args.out}: {manifest['name']} {manifest['version']}, {manifest['bytes'] / 2**20:.1f} MB, "
+          f"threshold {manifest['calibration']['threshold']}; see {args.out}/CARD.md")
+    return 0
+
+
 def _chat(args) -> int:
     from groundqa.ui.app import launch
 
@@ -218,42 +271,42 @@ def _eval(args) -> int:
     thresholds = parse_thresholds(args.fail_under)  # a typo fails before the run, not after
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1. Currently, it is {args.limit}")
-    progress = sys.stderr.isatty()
-    if args.benchmark:
-        if args.sets or args.sources or args.index_dir:
-            raise InputError("--benchmark runs on its own corpus; drop the eval sets, --sources and --index")
-        from groundqa.evals.halueval import DATA, run_halueval
+    if args.benchmark == "ragtruth":
+        from .benchmarks import run_ragtruth
 
-        result = run_halueval(args.split, args.limit, args.data or DATA, report_dir=args.report,
-                              show_progress=progress, embedder=_embedder(args))
-    else:
-        from groundqa.evals import run_eval
+        return run_ragtruth(args)
+    from .benchmarks import compare_runs, eval_once
 
-        missing = [s for s in args.sets if not os.path.isfile(s)]
-        if missing:
-            raise InputError(f"eval set not found: {', '.join(missing)}")
-        result = run_eval(args.sets or None, _assistant(args), report_dir=args.report, show_progress=progress)
+    labels = ["learned", "lexical"] if args.reader == "both" else [args.reader or "default"]
+    results = {label: eval_once(args, reader_settings(args, label if label != "default" else None))
+               for label in labels}
+    result = compare_runs(results)
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
     if not result.rows:
         raise InputError("no valid eval cases to run")
+    if args.report:
+        from groundqa.evals.report import write_report
+
+        write_report(result, args.report)
     if args.json:
         print(json.dumps({"title": result.title, "summary": result.summary, **result.extra}, indent=2))
     else:
-        _print_summary(result, args.report)
+        for label, run in results.items():
+            _print_summary(run, args.report if run is result else None, label if len(results) > 1 else None)
     failures = failing_thresholds(result.summary, thresholds)
     for failure in failures:
         print(f"groundqa: FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _print_summary(result, report_dir) -> None:
+def _print_summary(result, report_dir, label: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from groundqa.evals.report import summary_table
 
-    table = Table(title=result.title, title_justify="left")
+    table = Table(title=result.title + (f" — reader: {label}" if label else ""), title_justify="left")
     for column in ("metric", "value", "95% CI", "n"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for row in summary_table(result.summary):

@@ -41,10 +41,10 @@ def test_scores_of_the_small_set(report):
 
 def test_report_files_exist_and_hold_the_numbers(report):
     result, folder = report
-    plots = ("metrics.png", "latency.png", "ranks.png")
+    plots = ("metrics.png", "latency.png", "ranks.png", "calibration.png")
     for name in ("report.md", "report.html", "results.jsonl", "summary.json", *plots):
         assert (folder / name).stat().st_size > 0, name
-    assert all((folder / n).read_bytes().startswith(b"\x89PNG") for n in ("metrics.png", "latency.png", "ranks.png"))
+    assert all((folder / n).read_bytes().startswith(b"\x89PNG") for n in plots)
     saved = json.loads((folder / "summary.json").read_text())
     assert saved["summary"] == json.loads(json.dumps(result.summary)) and "lexical" in saved["judge"]
     rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
@@ -68,6 +68,6 @@ def test_failures_section_lists_the_wrong_case_with_its_quotes(report):
 def test_html_report_is_self_contained(report):
     _, folder = report
     page = (folder / "report.html").read_text()
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 4  # metrics, latency, ranks, calibration
     assert "http://" not in page and "https://" not in page
     assert "wrong-gold" in page and "answer.contains" in page

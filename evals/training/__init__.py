@@ -1,0 +1,138 @@
+"""`groundqa train`: fine-tune the cross-encoder reader and grounding judge on CPU from the bundled
+MiniLM weights, on dev data only, and write the shipped artifact (int8 ONNX + manifest + card).
+
+    groundqa train [--out assistant/models/reader] [--work DIR] [--max-minutes 60]
+
+Steps: build examples (examples.py) -> train with checkpoints (loop.py; run it again to resume) ->
+validate and calibrate on held-out dev records -> export int8 ONNX (export.py) -> choose the
+refusal threshold end to end on held-out dev questions (calibrate.py) -> write manifest and card.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+VERSION = "1"
+TRAIN_RECORDS = 7000  # HaluEval QA dev records 1-7,000 train; 7,001-8,000 validate
+SUMMARY_RECORDS = 1500
+TRAIN_ARTICLES = 1200  # summarization dev records 1-1,200 train; 1,201-1,500 validate
+
+
+def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: int = 13, log=print,
+                 reader_records: int = TRAIN_RECORDS, judge_records: int = 3000, summary_pairs: int = 1200) -> dict:
+    import torch
+
+    from groundqa.index.embedder import bundled_model_path
+
+    from . import examples as data
+    from .calibrate import fit_reader, platt
+    from .export import export_int8, write_artifact
+    from .loop import Hyperparameters, predict, train
+    from .network import CrossEncoderNet, encode, tokenizer
+
+    torch.manual_seed(seed)
+    work.mkdir(parents=True, exist_ok=True)
+    records = data.dev_records()
+    train_records, valid_records = records[:TRAIN_RECORDS], records[TRAIN_RECORDS:]
+    rng = random.Random(seed)
+    articles = data.load_summaries(SUMMARY_RECORDS)
+    train_articles, valid_articles = articles[:TRAIN_ARTICLES], articles[TRAIN_ARTICLES:]
+    single_hop = [r for r in train_records[:reader_records] if data.single_hop(r)]
+    training = (data.reader_examples(single_hop, rng) + data.cloze_examples(train_articles, rng, per_article=4)
+                + data.judge_examples(train_records[:judge_records], rng, train_articles, summary_pairs))
+    validation = (data.reader_examples([r for r in valid_records if data.single_hop(r)], random.Random(seed + 1))
+                  + data.cloze_examples(valid_articles, random.Random(seed + 3))
+                  + data.judge_examples(valid_records, random.Random(seed + 2)))
+    log(f"{len(training):,} training examples, {len(validation):,} validation examples")
+    model_path = bundled_model_path()
+    tokens = tokenizer(model_path)
+    net = CrossEncoderNet(model_path)
+    settings = Hyperparameters(seed=seed)
+    facts = train(net, encode(tokens, training), work, settings, max_minutes, log)
+    outputs = predict(net, encode(tokens, validation))
+    metrics, calibration = validate(validation, outputs, platt)
+    log(f"validation: {json.dumps(metrics)}")
+    facts |= {"train_records": TRAIN_RECORDS, "summary_records": SUMMARY_RECORDS, "cpu": _cpu(),
+              "examples_by_kind": dict(Counter(f"{e.task}: {e.kind}" for e in training)), "validation": metrics}
+    model = export_int8(net, out)
+    provisional = calibration | {"threshold": 0.5, "how": "provisional, until the end-to-end check below"}
+    write_artifact(out, model, Path(model_path) / "tokenizer.json", provisional, facts, VERSION)
+    calibration |= fit_reader(out, valid_records, valid_articles, log)
+    return write_artifact(out, model, Path(model_path) / "tokenizer.json", calibration, facts, VERSION)
+
+
+def recalibrate(out: Path, log=print) -> dict:
+    """Fit the stacks and thresholds again for an exported model (same weights, new calibration)."""
+    from groundqa.cross_encoder import CrossEncoder
+
+    from . import examples as data
+    from .calibrate import fit_reader
+
+    manifest = CrossEncoder(out).manifest
+    calibration = dict(manifest["calibration"])
+    articles = data.load_summaries(SUMMARY_RECORDS)[TRAIN_ARTICLES:]
+    calibration |= fit_reader(out, data.dev_records()[TRAIN_RECORDS:], articles, log)
+    from .export import write_artifact
+
+    return write_artifact(out, out / manifest["file"], out / "tokenizer.json", calibration, manifest["training"],
+                          manifest["version"])
+
+
+def validate(validation, outputs: dict, fit) -> tuple[dict, dict]:
+    """Validation metrics and the calibration (Platt scaling of the answer logit; the support
+    threshold that best separates right from hallucinated answers)."""
+    read = [i for i, e in enumerate(validation) if e.task == "read"]
+    judged = [i for i, e in enumerate(validation) if e.task == "judge"]
+    logits = np.array([outputs["answer"][i] for i in read])
+    labels = np.array([validation[i].label for i in read])
+    a, b = fit(logits, labels)
+    probabilities = 1 / (1 + np.exp(-(a * logits + b)))
+    support = 1 / (1 + np.exp(-np.array([outputs["support"][i] for i in judged])))
+    truth = np.array([validation[i].label for i in judged])
+    thresholds = np.linspace(0.05, 0.95, 91)
+    accuracy = [float(np.mean((support >= t) == truth)) for t in thresholds]
+    support_threshold = float(thresholds[int(np.argmax(accuracy))])
+    metrics = {
+        "reader pairs": len(read),
+        "reader accuracy at p 0.5": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
+        "reader AUC": round(_auc(probabilities, labels), 4),
+        "judge pairs": len(judged),
+        "judge accuracy (all pairs)": round(max(accuracy), 4),
+        "judge accuracy (right vs hallucinated only)": round(_pairs_accuracy(validation, judged, support,
+                                                                             support_threshold), 4),
+    }
+    return metrics, {"a": round(a, 6), "b": round(b, 6), "support_threshold": round(support_threshold, 3),
+                     "support_how": "the value that best separates supported from unsupported validation "
+                                    "claims (accuracy)."}
+
+
+def _pairs_accuracy(validation, judged: list[int], support: np.ndarray, threshold: float) -> float:
+    kinds = [validation[i].kind for i in judged]
+    keep = [k in ("qa-right", "qa-hallucinated") for k in kinds]
+    truth = np.array([validation[i].label for i in judged])[keep]
+    return float(np.mean((support[keep] >= threshold) == truth))
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    positives = labels == 1
+    n_pos, n_neg = positives.sum(), (~positives).sum()
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / max(n_pos * n_neg, 1))
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {__import__('os').cpu_count()} cores"
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

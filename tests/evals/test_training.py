@@ -1,0 +1,87 @@
+"""The training pipeline in miniature: dev-only examples, a run that stops and resumes from its
+checkpoint, and an int8 export that the query-time cross-encoder loads (and refuses when tampered)."""
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from groundqa.evals.training import examples as data
+
+pytestmark = pytest.mark.slow
+
+
+def test_examples_come_from_dev_records_only_and_label_what_they_should():
+    records = data.dev_records()
+    assert len(records) == 8000  # the test split (8,001-10,000) is never loaded
+    built = data.reader_examples(records[:200], random.Random(0))
+    positives = [e for e in built if e.kind == "positive"]
+    assert positives and all(e.label == 1.0 for e in positives)
+    spans = [e for e in positives if e.span]
+    assert len(spans) > 0.9 * len(positives)
+    assert all(e.second[e.span[0]:e.span[1]].lower() == r["right_answer"].strip().lower()
+               for e in spans for r in records[:200] if r["question"] == e.first)
+    kinds = {e.kind for e in built}
+    assert {"same-document", "other-document", "swapped-question"} <= kinds
+    judged = data.judge_examples(records[:100], random.Random(0), data.load_summaries(40), 20)
+    assert {"qa-right", "qa-hallucinated", "qa-other-answer", "summary-right"} <= {e.kind for e in judged}
+
+
+def test_single_hop_keeps_questions_one_sentence_answers():
+    comparison = {"question": "Which magazine was started first Arthur's Magazine or First for Women?",
+                  "right_answer": "Arthur's Magazine",
+                  "knowledge": "Arthur's Magazine (1844–1846) was an American literary periodical."}
+    direct = {"question": "In which city is the head office of the Oberoi Group?", "right_answer": "Delhi",
+              "knowledge": "The Oberoi Group is a hotel company with its head office in Delhi."}
+    assert not data.single_hop(comparison) and data.single_hop(direct)
+
+
+def test_cloze_questions_ask_for_what_the_sentence_says():
+    built = data.cloze_examples(data.load_summaries(20), random.Random(0), per_article=3)
+    asked = [e for e in built if e.kind == "cloze"]
+    assert asked and all(e.label == 1.0 and e.span for e in asked)
+    for example in asked:
+        answer = example.second[example.span[0]:example.span[1]]
+        assert answer and answer not in example.first  # the answer was taken out of the question
+    assert {"cloze-other", "cloze-swapped"} <= {e.kind for e in built}
+
+
+def test_training_resumes_and_exports_a_model_the_engine_can_load(tmp_path):
+    import numpy as np
+
+    from groundqa.cross_encoder import CrossEncoder
+    from groundqa.errors import ConfigurationError
+    from groundqa.evals.training.export import export_int8, write_artifact
+    from groundqa.evals.training.loop import Hyperparameters, train
+    from groundqa.evals.training.network import CrossEncoderNet, encode, tokenizer
+    from groundqa.index.embedder import bundled_model_path
+
+    path = bundled_model_path()
+    built = data.reader_examples(data.dev_records()[:40], random.Random(0))[:48]
+    rows = encode(tokenizer(path), built)
+    settings = Hyperparameters(batch_size=16, checkpoint_minutes=0.0, epochs=1)
+    first = train(CrossEncoderNet(path), rows, tmp_path, settings, max_minutes=0.0001, log=lambda *_: None)
+    assert 0 < first["steps"] < 3 and (tmp_path / "checkpoint.safetensors").exists()
+    net = CrossEncoderNet(path)
+    second = train(net, rows, tmp_path, settings, log=lambda *_: None)
+    assert second["steps"] == 3 and json.loads((tmp_path / "train.json").read_text())["steps"] == 3
+
+    folder = tmp_path / "model"
+    model = export_int8(net, folder)
+    calibration = {"a": 1.0, "b": 0.0, "threshold": 0.5, "how": "test", "support_threshold": 0.5,
+                   "support_how": "test"}
+    facts = second | {"train_records": 40, "summary_records": 0, "cpu": "test", "examples_by_kind": {"read": 48},
+                      "validation": {}}
+    manifest = write_artifact(folder, model, Path(path) / "tokenizer.json", calibration, facts, "test")
+    assert (folder / "CARD.md").read_text().startswith("# groundqa-reader test")
+    encoder = CrossEncoder(folder)
+    scored = encoder.read("Who led the delegation?", ["Medinsky led the delegation.", "It rained."])
+    assert len(scored) == 2 and all(0.0 <= s.answer <= 1.0 for s in scored)
+    assert np.isfinite(encoder.support("Medinsky led it.", ["Medinsky led the delegation."])[0])
+
+    model.write_bytes(model.read_bytes()[:-10] + b"tampered!!")
+    with pytest.raises(ConfigurationError, match="SHA-256"):
+        CrossEncoder(folder).warm_up()
+    assert manifest["sha256"] != hashlib.sha256(model.read_bytes()).hexdigest()
