@@ -15,7 +15,7 @@ class Settings:
     candidates: int = 20          # per retriever, before fusion
     rrf_k: int = 60
     reader: Literal["learned", "lexical"] = "lexical"
-    judge: Literal["learned", "lexical"] = "lexical"
+    judge: Literal["learned", "lexical"] = "learned"
     reader_model: str | None = None  # folder of a learned reader (default: the one that ships)
     # Below this reader confidence the assistant refuses; None = the reader's own (lexical 0.545,
     # chosen on evals/sets/istanbul.jsonl; learned: chosen on HaluEval dev, see its model card).

@@ -155,7 +155,7 @@ def _read_manifest(folder: Path) -> dict:
             manifest[key]  # noqa: B018 (a missing key is a damaged manifest)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(f"the learned reader at {folder} is missing or damaged ({exc}); reinstall "
-                                 f"groundqa, or answer with --reader lexical") from None
+                                 f"groundqa, or use --reader lexical --judge lexical") from None
     return manifest
 
 
@@ -166,10 +166,10 @@ def _session(path: Path, sha256: str):
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"cannot read the learned reader {path} ({exc.strerror or exc}); reinstall "
-                                 f"groundqa, or answer with --reader lexical") from None
+                                 f"groundqa, or use --reader lexical --judge lexical") from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ConfigurationError(f"the learned reader {path} fails its SHA-256 check (damaged or replaced); "
-                                 f"reinstall groundqa, or answer with --reader lexical")
+                                 f"reinstall groundqa, or use --reader lexical --judge lexical")
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see index/encoders.py

@@ -46,10 +46,30 @@ def numbers_in(text: str) -> list[str]:
     return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
 
 
+_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+# "one" is left out: "which one", "one of the", "no one" are not counts
+_NUMBER_WORDS = {word: str(value) for value, word in enumerate(_WORDS, start=2)}
+_NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
+                  "ninety": "90"}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+
+def _counts(text: str) -> list[str]:
+    return numbers_in(text) + [_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)]
+
+
 def numbers_consistent(claim: str, passage: str) -> bool:
-    """Every number in the claim appears in the passage (6,000 and 6000 count as equal)."""
-    present = set(numbers_in(passage))
-    return all(n in present for n in numbers_in(claim))
+    """Every number in the claim appears in the passage (6,000 and 6000 count as equal, and so do
+    "five" and 5).
+
+    >>> numbers_consistent("Staff may work from home five days a week.", "up to 3 days per week")
+    False
+    >>> numbers_consistent("Staff may work from home three days a week.", "up to 3 days per week")
+    True
+    """
+    present = set(_counts(passage))
+    return all(n in present for n in _counts(claim))
 
 
 def _names(claim: str) -> set[str]:

@@ -75,7 +75,7 @@ def run_ragtruth(args) -> int:
     if not args.data:
         raise InputError("--benchmark ragtruth takes --data ragtruth-qa.jsonl")
     records = load_ragtruth(args.data)[: args.limit or None]
-    judges = ["learned", "lexical"] if args.reader == "both" and not args.judge else [None]
+    judges = ["learned", "lexical"] if args.judge == "both" else [None]
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "passages"  # the lexical judge weighs words by their IDF in these passages

@@ -144,10 +144,12 @@ def _model_options(command: argparse.ArgumentParser, readers: bool = True, compa
         return
     both = ["both"] if compare else []
     command.add_argument("--reader", choices=["learned", "lexical", *both],
-                         help="who picks the answer: the learned cross-encoder (default) or the lexical scorer"
+                         help="who picks the answer: the lexical scorer (default) or the learned cross-encoder "
+                              "(refuses more, answers fewer; README 'Measured')"
                               + ("; both: run each and report them side by side" if compare else ""))
-    command.add_argument("--judge", choices=["learned", "lexical"],
-                         help="grounding judge for llm mode and citation scoring (default: as --reader)")
+    command.add_argument("--judge", choices=["learned", "lexical", *both],
+                         help="grounding judge for llm mode and citation scoring: the learned support head "
+                              "(default) or the lexical check" + ("; both: RAGTruth judged by each" if compare else ""))
 
 
 def _embedder(args):
@@ -168,11 +170,10 @@ def _assistant(args):
 
 
 def reader_settings(args, reader: str | None = None) -> dict:
-    """Assistant overrides for --reader / --judge (the judge follows the reader unless named)."""
+    """Assistant overrides for --reader / --judge ("both" is resolved by the caller)."""
     reader = reader or getattr(args, "reader", None)
-    reader = None if reader == "both" else reader
-    judge = getattr(args, "judge", None) or reader
-    return {k: v for k, v in (("reader", reader), ("judge", judge)) if v}
+    judge = getattr(args, "judge", None)
+    return {k: v for k, v in (("reader", reader), ("judge", judge)) if v and v != "both"}
 
 
 def _index(args) -> int:
@@ -271,6 +272,10 @@ def _eval(args) -> int:
     thresholds = parse_thresholds(args.fail_under)  # a typo fails before the run, not after
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1. Currently, it is {args.limit}")
+    if args.judge == "both" and args.benchmark != "ragtruth":
+        raise InputError("--judge both compares the grounding judges on --benchmark ragtruth only")
+    if args.benchmark == "ragtruth" and args.reader == "both":
+        raise InputError("--benchmark ragtruth measures the grounding judge alone: compare with --judge both")
     if args.benchmark == "ragtruth":
         from .benchmarks import run_ragtruth
 

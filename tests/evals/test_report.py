@@ -46,13 +46,13 @@ def test_report_files_exist_and_hold_the_numbers(report):
         assert (folder / name).stat().st_size > 0, name
     assert all((folder / n).read_bytes().startswith(b"\x89PNG") for n in plots)
     saved = json.loads((folder / "summary.json").read_text())
-    assert saved["summary"] == json.loads(json.dumps(result.summary)) and "lexical" in saved["judge"]
+    assert saved["summary"] == json.loads(json.dumps(result.summary)) and saved["judge"].startswith("learned")
     rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["right", "wrong-gold", "absent", "typo"]
     assert rows[0]["contains"] == 1.0 and rows[0]["citations"][0]["valid"] is True
     markdown = (folder / "report.md").read_text()
     assert "| answer.contains | 0.667 |" in markdown and "| refusal.recall | 1.000 |" in markdown
-    assert "Grounding judge: lexical entailment" in markdown and "small.jsonl:2" in markdown
+    assert "Grounding judge: learned: groundqa-reader 1 support head" in markdown and "small.jsonl:2" in markdown
 
 
 def test_failures_section_lists_the_wrong_case_with_its_quotes(report):

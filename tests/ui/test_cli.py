@@ -112,6 +112,8 @@ def test_eval_json_summary(tmp_path, embedder, capsys):
     (["eval", "missing.jsonl"], "eval set not found: missing.jsonl"),
     (["eval", "--benchmark", "halueval", "--limit", "0"], "--limit must be at least 1"),
     (["eval", "--benchmark", "halueval", "--data", "/no/such.jsonl.gz"], "HaluEval data not found"),
+    (["eval", "--judge", "both"], "--judge both compares the grounding judges on --benchmark ragtruth only"),
+    (["eval", "--benchmark", "ragtruth", "--reader", "both"], "compare with --judge both"),
 ])
 def test_eval_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2
@@ -139,3 +141,24 @@ def test_debug_shows_the_traceback_of_a_user_error(capsys):
     assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith("groundqa: error: question is empty")
     assert main(["--debug", "index", "/no/such/folder"]) == 2
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_eval_reader_both_reports_the_readers_side_by_side(tmp_path, bundled_assistant, capsys):
+    path, index = _small_set(tmp_path), str(bundled_assistant.index_dir)
+    assert main(["eval", str(path), "--index", index, "--reader", "both", "--report", str(tmp_path / "r")]) == 0
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert "Readers side by side" in report
+    assert "learned (groundqa-reader 1)" in report and "lexical (lexical)" in report
+    assert (tmp_path / "r" / "calibration.png").exists()
+
+
+def test_ragtruth_judge_both_scores_each_judge(tmp_path, embedder, capsys):
+    data = tmp_path / "ragtruth.jsonl"
+    data.write_text(json.dumps({"passages": "passage 1:Paris is the capital of France.",
+                                "response": "Paris is the capital of France. It has 90 million people.",
+                                "hallucination_spans": [{"start": 32, "end": 57}]}) + "\n")
+    assert main(["eval", "--benchmark", "ragtruth", "--data", str(data), "--judge", "both", "--json"]) == 0
+    out = capsys.readouterr().out
+    results = json.loads(out[out.index("["):])
+    assert [r["judge"].split(":")[0] for r in results] == ["learned", "lexical entailment"]
+    assert all(r["sentences"] == 2 and r["sentence_level"]["positives"] == 1 for r in results)

@@ -1,0 +1,115 @@
+"""The shipped learned reader and judge: checked at load, torch-free on the query path, recorded with
+every answer, and better than word matching where words differ."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from groundqa import Assistant
+from groundqa.cross_encoder import DEFAULT_MODEL, CrossEncoder
+from groundqa.errors import ConfigurationError
+from tests.conftest import ROOT
+
+REALISTIC = ROOT / "tests" / "data" / "realistic"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("office-learned")
+    return Assistant(index_dir=root / "index", sources=REALISTIC, embedder=embedder, reader="learned",
+                     judge="learned").warm_up()
+
+
+def test_the_shipped_model_is_small_checked_and_carded():
+    manifest = json.loads((DEFAULT_MODEL / "manifest.json").read_text())
+    assert (DEFAULT_MODEL / manifest["file"]).stat().st_size < 30 * 2**20
+    card = (DEFAULT_MODEL / "CARD.md").read_text()
+    for needed in ("Data (dev splits only)", "Training", "Validation", "threshold", manifest["sha256"]):
+        assert needed in card
+    assert 0 < manifest["calibration"]["threshold"] < 1 and manifest["calibration"]["stack"]["weights"]
+
+
+def test_a_damaged_model_is_refused_with_the_way_out(tmp_path):
+    copy = tmp_path / "reader"
+    shutil.copytree(DEFAULT_MODEL, copy)
+    model = copy / json.loads((copy / "manifest.json").read_text())["file"]
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(ConfigurationError, match="SHA-256.*--reader lexical"):
+        CrossEncoder(copy).warm_up()
+    (copy / "manifest.json").write_text("{")
+    with pytest.raises(ConfigurationError, match="missing or damaged"):
+        CrossEncoder(copy)
+
+
+def test_every_answer_names_its_reader(office):
+    learned = office.ask("How many weeks of paid leave do primary caregivers get?")
+    manifest = json.loads((DEFAULT_MODEL / "manifest.json").read_text())
+    assert learned.reader == f"{manifest['name']} {manifest['version']}"
+    assert office.ask("How long must passwords be?", reader="lexical").reader == "lexical"
+
+
+@pytest.mark.xfail(strict=True, reason="known gap of groundqa-reader 1: it ranks 'limited to 20 days per year' "
+                   "above 'up to three days per week' (the lexical reader answers this one); README, Measured")
+def test_paraphrased_questions_are_answered(office):
+    answer = office.ask("How many days a week can I work from home?")
+    assert not answer.refused and "three days per week" in answer.text
+
+
+def test_questions_the_documents_do_not_answer_are_refused(office):
+    for question in ("What is the parental leave for grandparents?", "When does the Berlin cafeteria open?"):
+        assert office.ask(question).refused, question
+
+
+@pytest.mark.xfail(strict=True, reason="known gap of groundqa-reader 1 (and of the lexical reader): the table "
+                   "has rows for a phone and a laptop, and it answers the phone's 1 minute (p 0.43)")
+def test_a_device_the_table_does_not_list_is_refused(office):
+    assert office.ask("How long until a tablet screen locks?").refused
+
+
+def test_it_refuses_on_topic_questions_that_word_matching_answers(office):
+    """What the learned reader is for: the passages share the question's words but do not answer it."""
+    for question in ("How long is sick leave paid?", "Can contractors use the learning budget?"):
+        assert not office.ask(question, reader="lexical").refused, question
+        assert office.ask(question).refused, question
+
+
+def test_the_learned_judge_reads_paraphrase_and_catches_swapped_entities(office):
+    judge = office.grounding_judge()
+    passage = ["Employees may work remotely up to three days per week, with the agreement of their manager."]
+    assert judge.judge("Staff can work from home three days a week if their manager agrees.", passage).supported
+    assert not judge.judge("Staff can work from home five days a week.", passage).supported
+    russian = ["The Istanbul meeting saw the Russian delegation led by Presidential Aide Vladimir Medinsky."]
+    assert judge.judge("Medinsky led the Russian delegation.", russian).supported
+    assert not judge.judge("Medinsky led the Ukrainian delegation.", russian).supported
+    assert "learned" in judge.description
+
+
+def test_the_default_judge_is_the_learned_one_and_lexical_stays_available(office):
+    from groundqa import Assistant
+
+    bot = Assistant(index_dir=office.index_dir)
+    assert "learned" in bot.grounding_judge().description
+    assert "lexical" in bot.grounding_judge(bot.settings.override(judge="lexical")).description
+
+
+def test_the_query_path_never_imports_torch(office, tmp_path):
+    from groundqa.index.embedder import bundled_model_path
+    from groundqa.index.onnx_export import exported_model
+
+    exported_model(bundled_model_path(), quantized=True)  # the one-time export, in this test's model cache
+    script = ("import sys; from groundqa import Assistant; "
+              f"bot = Assistant(index_dir={str(office.index_dir)!r}, reader='learned', judge='learned'); "
+              "a = bot.ask('How long must passwords be?'); bot.grounding_judge().judge('x', ['y']); "
+              "print(a.reader, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+              "if m in sys.modules))")
+    env = dict(os.environ)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("[]")
