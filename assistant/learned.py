@@ -165,7 +165,8 @@ class LearnedJudge:
         logits = self.encoder.support_logits(claim, passages + ([joined] if len(passages) > 1 else []))
         vectors = self.embedder.embed([lexical_claim, joined])
         return {"support_logit": max(logits), "coverage": term_coverage(lexical_claim, joined, self.index.bm25),
-                "cosine": float(vectors[0] @ vectors[1]), "numbers_ok": float(numbers_consistent(claim, joined)),
+                "cosine": float(vectors[0] @ vectors[1]),
+                "numbers_ok": float(numbers_consistent(lexical_claim, joined)),  # the question's numbers are no claim
                 "novel_names": float(len(missing_names(lexical_claim, joined)))}
 
     def probability(self, features: dict[str, float]) -> float:
