@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groundqa.index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
-from groundqa.sources import BUNDLED_CORPUS, save_upload
+from groundqa.sources import BUNDLED_CORPUS, remove_source, replace_source, save_upload, source_path
 
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
 from .condense import condense
 from .config import Settings
 from .cross_encoder import DEFAULT_MODEL, CrossEncoder
+from .documents import DocumentStatus, document_statuses
 from .errors import ConfigurationError, InputError, InternalError, LoaderError
 from .injection import withhold_instructions
 from .reader import Reader
@@ -85,18 +86,15 @@ class Assistant:
         """True when there is a folder of the user's own to add files to (never the bundled corpus)."""
         return self.sources is not None and self.sources.is_dir() and not self.on_bundled_corpus
 
-    def add_files(self, paths, show_progress: bool = False) -> BuildReport:
-        """Copy files into the sources folder's uploads/ and index them incrementally.
+    def add_files(self, paths, show_progress: bool = False, keep_both: bool = False) -> BuildReport:
+        """Copy files into the sources folder's uploads/ and index them incrementally. A file named like
+        an earlier upload is its new version (the old chunks go), unless `keep_both` saves it as "name (2)".
         Files that cannot be accepted are listed in the report's `skipped` with the reason."""
-        if self.sources is None or not self.accepts_uploads:
-            where = ("the bundled corpus" if self.on_bundled_corpus else
-                     f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_dir}")
-            raise InputError(f"{where} takes no uploads; start with --sources DIR (a folder of your own) "
-                             f"to add documents")
+        folder = self._own_folder("takes no uploads")
         rejected = []
         for path in paths:
             try:
-                save_upload(path, self.sources)
+                save_upload(path, folder, keep_both=keep_both)
             except LoaderError as exc:
                 rejected.append((exc.path, exc.reason))
             except OSError as exc:
@@ -104,6 +102,33 @@ class Assistant:
         report = self.build(show_progress=show_progress)
         report.skipped[:0] = rejected
         return report
+
+    def remove(self, *sources: str, show_progress: bool = False) -> BuildReport:
+        """Take documents out of the index; each file moves to the sources folder's .trash/ (never
+        indexed, so it can be taken back). Every name is checked before anything moves."""
+        folder = self._own_folder("cannot remove documents")
+        for source in sources:
+            source_path(folder, source)
+        for source in sources:
+            remove_source(folder, source)
+        return self.build(show_progress=show_progress)
+
+    def replace(self, source: str, path: str | Path, show_progress: bool = False) -> BuildReport:
+        """Make the file at `path` the new version of document `source` (same type): its old chunks go."""
+        replace_source(self._own_folder("cannot replace documents"), source, path)
+        return self.build(show_progress=show_progress)
+
+    def documents(self) -> list[DocumentStatus]:
+        """Every indexed document with its chunks, pages and when this version was indexed."""
+        return document_statuses(self.index)
+
+    def _own_folder(self, refusal: str) -> Path:
+        if self.sources is None or not self.accepts_uploads:
+            where = ("the bundled corpus" if self.on_bundled_corpus else
+                     f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_dir}")
+            raise InputError(f"{where} {refusal}; start with --sources DIR (a folder of your own) to manage "
+                             f"documents")
+        return Path(self.sources)
 
     @property
     def index(self) -> Index:

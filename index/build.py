@@ -159,7 +159,9 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
             continue
         plan.documents[source] = _document_row(document, digest)
         plan.chunks[source] = chunk_document(document, chunking)
-        plan.files[source] = {"sha256": digest, "title": document.title, "chunks": len(plan.chunks[source])}
+        plan.files[source] = {"sha256": digest, "title": document.title, "chunks": len(plan.chunks[source]),
+                              "pages": len(document.page_starts),
+                              "indexed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         (report.updated if known else report.added).append(source)
     report.removed = sorted(set(previous.files) - set(plan.files))
     return plan

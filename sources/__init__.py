@@ -12,8 +12,18 @@ from .loaders import (
                       read_text,
                       relative_source,
 )
-from .uploads import MAX_UPLOAD_BYTES, UPLOAD_FOLDER, safe_upload_name, save_upload
+from .uploads import (
+    MAX_UPLOAD_BYTES,
+    TRASH_FOLDER,
+    UPLOAD_FOLDER,
+    remove_source,
+    replace_source,
+    safe_upload_name,
+    save_upload,
+    source_path,
+)
 
 __all__ = ["BUNDLED_CORPUS", "Document", "Heading", "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "MAX_UPLOAD_BYTES",
            "SUPPORTED_SUFFIXES", "TEXT_VERSION", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
-           "read_text", "relative_source", "safe_upload_name", "save_upload"]
+           "read_text", "relative_source", "remove_source", "replace_source", "safe_upload_name", "save_upload",
+           "source_path", "TRASH_FOLDER"]

@@ -7,10 +7,11 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
-from groundqa.errors import LoaderError
+from groundqa.errors import InputError, LoaderError
 
 from .loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load
 
@@ -33,11 +34,12 @@ def safe_upload_name(name: str) -> str:
 
 
 def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOAD_BYTES,
-                name: str | None = None) -> tuple[str, bool]:
-    """Copy `file` into `corpus`/uploads/ once it is known to load; returns (source name, was new).
+                name: str | None = None, keep_both: bool = False) -> tuple[str, bool]:
+    """Copy `file` into `corpus`/uploads/ once it is known to load; returns (source name, was written).
 
     Raises LoaderError (the file's name and a one-line reason). An identical file already there is not copied
-    again; a different file with the same name is saved as "name (2).ext" rather than replacing it.
+    again; a different file with the same name replaces it (a new version, swapped in atomically), or, with
+    `keep_both`, is saved beside it as "name (2).ext".
     """
     file, corpus = Path(file), Path(corpus).resolve()
     base = safe_upload_name(name or file.name)
@@ -54,6 +56,12 @@ def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOA
         raise LoaderError(base, exc.reason) from None
     folder.mkdir(exist_ok=True)
     digest = hashlib.sha256(data).digest()
+    current = folder / base
+    if not keep_both and current.is_file() and not current.is_symlink():
+        changed = hashlib.sha256(current.read_bytes()).digest() != digest
+        if changed:
+            _write(current, data, replace=True)
+        return f"{UPLOAD_FOLDER}/{base}", changed
     for target in _candidates(folder, base):
         if target.is_symlink():
             continue
@@ -61,7 +69,7 @@ def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOA
             if target.is_file() and hashlib.sha256(target.read_bytes()).digest() == digest:
                 return f"{UPLOAD_FOLDER}/{target.name}", False
             continue
-        if _write_new(target, data):
+        if _write(target, data):
             return f"{UPLOAD_FOLDER}/{target.name}", True
     raise LoaderError(base, f"too many files of that name in {folder}; rename it")
 
@@ -73,9 +81,9 @@ def _candidates(folder: Path, base: str):
         yield folder / f"{stem} ({n}){suffix}"
 
 
-def _write_new(target: Path, data: bytes) -> bool:
-    """Write via a hidden temp file + fsync + link, so a half-written upload is never indexed and an
-    existing file is never replaced (link fails if the name was taken meanwhile)."""
+def _write(target: Path, data: bytes, replace: bool = False) -> bool:
+    """Write via a hidden temp file + fsync, then link (never replaces a file: fails if the name was taken
+    meanwhile) or, with `replace`, rename over the old version; a half-written upload is never indexed."""
     descriptor, temporary = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -83,9 +91,58 @@ def _write_new(target: Path, data: bytes) -> bool:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
-        os.link(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            os.link(temporary, target)
         return True
     except FileExistsError:
         return False
     finally:
-        os.unlink(temporary)
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+
+
+TRASH_FOLDER = ".trash"  # hidden, so never indexed; removed documents can be taken back from there
+
+
+def source_path(corpus: str | Path, source: str) -> Path:
+    """The file of document `source` (a path relative to `corpus`, as citations name it). Raises
+    InputError when `corpus` holds no such document (or the name leads outside it)."""
+    corpus, relative = Path(corpus).resolve(), Path(source)
+    path = corpus / relative
+    inside = (bool(relative.parts) and not relative.is_absolute() and ".." not in relative.parts
+              and relative.parts[0] != TRASH_FOLDER and path.parent.resolve().is_relative_to(corpus))
+    if not inside or path.is_symlink() or not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise InputError(f"no document {source!r} in {corpus}; `groundqa docs --sources {corpus}` lists them")
+    return path
+
+
+def remove_source(corpus: str | Path, source: str) -> Path:
+    """Move document `source` into `corpus`/.trash/ (hidden, so never indexed; take it back from there)
+    and return where it went."""
+    path = source_path(corpus, source)
+    trash = Path(corpus).resolve() / TRASH_FOLDER / time.strftime("%Y%m%d-%H%M%S") / source
+    trash.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, trash)
+    return trash
+
+
+def replace_source(corpus: str | Path, source: str, file: str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> bool:
+    """Make `file` the new version of document `source`, once it is known to load (same type; swapped in
+    atomically). Returns whether the content changed. Raises InputError / LoaderError with the reason."""
+    path, file = source_path(corpus, source), Path(file)
+    if file.suffix.lower() != path.suffix.lower():
+        raise InputError(f"{file.name} is a {file.suffix or 'suffix-less'} file; the new version of {source} must "
+                         f"be a {path.suffix} file too (or add it as a document of its own)")
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise LoaderError(file.name, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
+    data = file.read_bytes()
+    try:
+        load(path, Path(corpus).resolve(), data)
+    except LoaderError as exc:
+        raise LoaderError(file.name, exc.reason) from None
+    if path.read_bytes() == data:
+        return False
+    return _write(path, data, replace=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("groundqa: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `groundqa docs | head`: the reader left; nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except GroundQAError as exc:  # the one place our errors become one friendly line
         if args.debug or isinstance(exc, InternalError):
             traceback.print_exc()
@@ -124,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     _model_options(evaluate, compare=True)
     evaluate.set_defaults(run=_eval)
+    from .manage import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -103,10 +103,12 @@ def documents_rows(index) -> list[list]:
 def upload_summary(report) -> str:
     """One line per outcome of an upload: what was added (and how many chunks), what was refused and why."""
     lines = []
-    new = report.added + report.updated
-    if new:
-        lines.append(f"✓ Added {_count(len(new), 'document')} ({_count(report.chunks_embedded, 'chunk')} "
-                     f"embedded in {report.seconds:.1f} s): {', '.join(map(_escape_markdown, new))}")
+    if report.added or report.updated:
+        done = [f"added {_count(len(report.added), 'document')}"] * bool(report.added)
+        done += [f"replaced {_count(len(report.updated), 'document')} with the new version"] * bool(report.updated)
+        done[0] = done[0][0].upper() + done[0][1:]
+        lines.append(f"✓ {' and '.join(done)} ({_count(report.chunks_embedded, 'chunk')} embedded in "
+                     f"{report.seconds:.1f} s): {', '.join(map(_escape_markdown, report.added + report.updated))}")
     lines += [f"⚠️ Skipped {_escape_markdown(path.rsplit('/', 1)[-1])}: {_escape_markdown(reason)}"
               for path, reason in report.skipped]
     return "\n\n".join(lines) or "Nothing new: those files are already in the index."

@@ -44,11 +44,14 @@ def test_a_good_upload_is_written_inside_uploads_and_nothing_else(upload, corpus
     assert [p.name for p in (corpus / UPLOAD_FOLDER).iterdir()] == ["ferries.txt"]  # no temp file left behind
 
 
-def test_same_name_never_overwrites_and_identical_content_is_not_copied_twice(upload, corpus):
+def test_same_name_is_a_new_version_unless_both_are_kept(upload, corpus):
     assert save_upload(upload("a.txt"), corpus)[1] is True
-    assert save_upload(upload("a.txt"), corpus) == ("uploads/a.txt", False)
-    assert save_upload(upload("a.txt", b"Another text.\n"), corpus) == ("uploads/a (2).txt", True)
-    assert (corpus / UPLOAD_FOLDER / "a.txt").read_bytes() == b"Ferries crossed the Bosphorus all day.\n"
+    assert save_upload(upload("a.txt"), corpus) == ("uploads/a.txt", False)  # identical: nothing written
+    assert save_upload(upload("a.txt", b"Another text.\n"), corpus) == ("uploads/a.txt", True)
+    assert (corpus / UPLOAD_FOLDER / "a.txt").read_bytes() == b"Another text.\n"
+    assert save_upload(upload("a.txt", b"A third text.\n"), corpus, keep_both=True) == ("uploads/a (2).txt", True)
+    assert (corpus / UPLOAD_FOLDER / "a.txt").read_bytes() == b"Another text.\n"
+    assert sorted(p.name for p in (corpus / UPLOAD_FOLDER).iterdir()) == ["a (2).txt", "a.txt"]  # no temp files
 
 
 @pytest.mark.parametrize("data, reason", [(b"", "file is empty"), (b"\x00\x01\x02binary", "binary file"),

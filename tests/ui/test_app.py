@@ -101,6 +101,12 @@ def test_upload_adds_good_files_and_names_the_bad_ones(corpus, tmp_path, embedde
     assert "light rain" in bot.ask("What was the weather on the day of the talks?").text
     assert sorted(p.name for p in (corpus / "uploads").iterdir()) == ["weather_note.md"]
     assert "already in the index" in add_documents([str(good)], bot)[0]
+    good.write_text("# Weather\n\nOn the day of the talks Istanbul had sunshine.\n", encoding="utf-8")
+    summary, rows = add_documents([str(good)], bot)  # a corrected file: the new version, not a copy
+    assert summary.startswith("✓ Replaced 1 document with the new version")
+    assert {row[0] for row in rows} == before | {"uploads/weather_note.md"}
+    answer = bot.ask("What was the weather on the day of the talks?").text
+    assert "sunshine" in answer and "light rain" not in answer
 
 
 def test_bundled_corpus_takes_no_uploads(embedder, tmp_path):

@@ -1,0 +1,36 @@
+"""What the index holds, document by document: the live list behind `Assistant.documents()`,
+`groundqa docs` and the chat's documents panel."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from groundqa.index import Index
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    source: str  # path relative to the corpus root, as citations name it
+    title: str
+    chunks: int
+    pages: int | None  # None for formats without pages
+    indexed: str | None  # UTC time the build read this version; None for indexes built before it was kept
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def document_statuses(index: Index) -> list[DocumentStatus]:
+    """Every document of `index`, sorted by source.
+
+    >>> from types import SimpleNamespace
+    >>> index = SimpleNamespace(documents={"a.pdf": SimpleNamespace(title="A")}, chunks_per_source={"a.pdf": 3},
+    ...                         manifest={"files": {"a.pdf": {"pages": 2, "indexed": "2026-11-29T21:00:00Z"}}})
+    >>> document_statuses(index)[0]
+    DocumentStatus(source='a.pdf', title='A', chunks=3, pages=2, indexed='2026-11-29T21:00:00Z')
+    """
+    files = index.manifest.get("files", {})
+    counts = index.chunks_per_source
+    return [DocumentStatus(source, document.title, counts.get(source, 0), files.get(source, {}).get("pages") or None,
+                           files.get(source, {}).get("indexed"))
+            for source, document in sorted(index.documents.items())]
