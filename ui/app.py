@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 
 from groundqa import Assistant
 from groundqa.errors import GroundQAError
-from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, UPLOAD_FOLDER
+from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, TRASH_FOLDER, UPLOAD_FOLDER
 
-from .render import answer_markdown, documents_rows, history_pairs, sources_message, upload_summary
+from .render import (
+    DOCUMENT_HEADERS,
+    answer_markdown,
+    documents_rows,
+    history_pairs,
+    sources_message,
+    upload_summary,
+)
 
 if TYPE_CHECKING:
     from gradio.components.chatbot import ExampleMessage
@@ -77,6 +84,19 @@ def add_documents(files, assistant: Assistant, show_progress: bool = False):
     return upload_summary(report), documents_rows(assistant.index)
 
 
+def remove_document(source: str | None, assistant: Assistant):
+    """Remove handler: take the selected document out (its file moves to the folder's .trash/);
+    returns (status Markdown, documents table rows)."""
+    if not source:
+        return "Select a document in the list first.", documents_rows(assistant.index)
+    try:
+        assistant.remove(source)
+    except GroundQAError as exc:
+        return f"⚠️ {exc}", documents_rows(assistant.index)
+    return (f"✓ Removed {source}: it is no longer answered from (the file is in "
+            f"{Path(assistant.sources or '.').name}/{TRASH_FOLDER}/)."), documents_rows(assistant.index)
+
+
 def build_app(assistant: Assistant):
     """The Gradio Blocks app (not launched), so tests and the CLI share it."""
     import gradio as gr
@@ -96,10 +116,13 @@ def build_app(assistant: Assistant):
                     clear = gr.Button("Clear chat", size="sm", scale=0, min_width=110)
             with gr.Column(scale=2):
                 with gr.Accordion("Documents", open=True):
-                    documents = gr.Dataframe(documents_rows(assistant.index), headers=["source", "title", "chunks"],
-                                             interactive=False, max_height=260,
-                                             column_widths=["55%", "30%", "15%"], elem_id="gq-documents")
+                    documents = gr.Dataframe(documents_rows(assistant.index), headers=DOCUMENT_HEADERS,
+                                             interactive=False, max_height=260, elem_id="gq-documents",
+                                             column_widths=["32%", "26%", "11%", "10%", "21%"])
                     if assistant.accepts_uploads:
+                        selected = gr.State(None)
+                        remove = gr.Button("Remove the selected document", size="sm", interactive=False,
+                                           elem_id="gq-remove")
                         upload = gr.File(label="Add documents", file_count="multiple", height=110,
                                          file_types=list(SUPPORTED_SUFFIXES), elem_id="gq-upload")
                         folder = Path(assistant.sources or ".").name
@@ -130,6 +153,19 @@ def build_app(assistant: Assistant):
                 return summary, rows, None
 
             upload.upload(add, upload, [status, documents, upload], api_name="add_documents", concurrency_limit=1)
+
+            def choose(rows, event: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
+                source = str(rows.iloc[event.index[0], 0])
+                return source, gr.Button(f"Remove {source}", interactive=True)
+
+            def drop(source):
+                summary, rows = remove_document(source, assistant)
+                return summary, rows, None, gr.Button("Remove the selected document", interactive=False)
+
+            documents.select(choose, documents, [selected, remove], api_visibility="private")
+            remove.click(drop, selected, [status, documents, selected, remove], api_name="remove_document",
+                         concurrency_limit=1)
+        app.load(lambda: documents_rows(assistant.index), None, documents, api_visibility="private")  # live on reload
     return app
 
 

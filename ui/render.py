@@ -94,10 +94,15 @@ def highlighted_passage(citation: Citation, documents: dict) -> str:
             f"{_paragraphs(after)}")
 
 
+DOCUMENT_HEADERS = ["source", "title", "chunks", "pages", "indexed (UTC)"]
+
+
 def documents_rows(index) -> list[list]:
-    """[[source, title, chunks], ...] for the sources panel."""
-    counts = index.chunks_per_source
-    return [[source, document.title, counts.get(source, 0)] for source, document in sorted(index.documents.items())]
+    """[[source, title, chunks, pages, indexed], ...] for the documents panel: the live index."""
+    from groundqa.documents import document_statuses
+
+    return [[d.source, d.title, d.chunks, d.pages or "–", (d.indexed or "–").replace("T", " ").rstrip("Z")]
+            for d in document_statuses(index)]
 
 
 def upload_summary(report) -> str:

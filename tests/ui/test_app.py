@@ -67,6 +67,18 @@ def test_documents_panel_counts_chunks(bundled_assistant):
     rows = documents_rows(bundled_assistant.index)
     assert [row[0] for row in rows] == ["istanbul-talks-2025-06.txt"]
     assert rows[0][2] == len(bundled_assistant.index.chunks) > 1
+    assert rows[0][3] == "–" and rows[0][4][:2] == "20"  # no pages in a .txt; when it was indexed
+
+
+def test_remove_from_the_panel(corpus, embedder):
+    from groundqa.ui.app import remove_document
+
+    bot = Assistant(sources=corpus, embedder=embedder)
+    assert remove_document(None, bot)[0] == "Select a document in the list first."
+    summary, rows = remove_document("notes.md", bot)
+    assert summary.startswith("✓ Removed notes.md") and [row[0] for row in rows] == ["rivers.txt"]
+    summary, rows = remove_document("notes.md", bot)  # already gone (a second window, say)
+    assert summary.startswith("⚠️ no document 'notes.md'") and len(rows) == 1
 
 
 def test_respond_streams_then_answers_with_sources_and_follows_up(bundled_assistant):

@@ -92,5 +92,34 @@ def test_upload_adds_a_document_and_names_a_bad_one(page, tmp_path):
 
 
 @pytest.mark.slow
+def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path):
+    import re
+
+    from playwright.sync_api import expect
+
+    log = tmp_path / "ferry-log.md"
+    upload = page.locator("#gq-upload input[type=file]")
+    versions = (("Forty-one", "Added 1 document"), ("Forty-two", "Replaced 1 document with the new version"))
+    for count, outcome in versions:
+        log.write_text(f"# Ferry log\n\n{count} ferries crossed the Bosphorus on the morning of the talks.\n",
+                       encoding="utf-8")
+        upload.set_input_files([str(log)])
+        page.get_by_text(re.compile(f"{outcome} .*ferry-log.md")).wait_for(timeout=60_000)
+    cells = page.locator("#gq-documents")
+    expect(cells.get_by_text("ferry-log (2).md")).to_have_count(0)  # a new version, not a copy
+    page.reload()
+    expect(cells.get_by_text("uploads/ferry-log.md").first).to_be_visible(timeout=30_000)
+    cells.get_by_text("uploads/ferry-log.md").first.click()
+    button = page.locator("#gq-remove")
+    expect(button).to_have_text("Remove uploads/ferry-log.md", timeout=10_000)
+    button.click()
+    page.get_by_text("Removed uploads/ferry-log.md").wait_for(timeout=60_000)
+    expect(cells.get_by_text("uploads/ferry-log.md")).to_have_count(0)
+    page.reload()  # the list is the live index, not the one the page started with
+    expect(cells).to_contain_text("istanbul-talks-2025-06.txt", timeout=30_000)
+    expect(cells).not_to_contain_text("ferry-log.md")
+
+
+@pytest.mark.slow
 def test_the_page_made_no_request_off_the_machine(page):
     assert page.requested_hosts == {"127.0.0.1"}
