@@ -16,6 +16,7 @@ from .render import (
     answer_markdown,
     documents_rows,
     history_pairs,
+    question_markdown,
     sources_message,
     upload_summary,
 )
@@ -55,7 +56,7 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     notice, then the verified answer a few words at a time, then its sources under it."""
     messages = list(messages or [])
     turn = 1 + sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "user")
-    asked = messages + [{"role": "user", "content": message}]
+    asked = messages + [{"role": "user", "content": question_markdown(message)}]
     yield asked + [{"role": "assistant", "content": SEARCHING}], ""
     try:
         answer = assistant.ask(message, history_pairs(messages), top_k=int(top_k), mode=mode)

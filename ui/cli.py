@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import traceback
+from functools import partial
 
 from groundqa.errors import InputError
 
@@ -269,7 +270,20 @@ def _chat(args) -> int:
 
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535. Currently, it is {args.port}")
-    launch(_assistant(args), port=args.port)
+    assistant = _assistant(args)
+    say = partial(print, file=sys.stderr, flush=True)
+    say("groundqa chat: loading the embedding model (the first run exports it to ONNX, about a minute)…")
+    assistant.embedder.warm_up()
+    if assistant.sources is not None:
+        say(f"groundqa chat: indexing {assistant.sources}…")
+        report = assistant.build(show_progress=sys.stderr.isatty())
+        say(f"groundqa chat: {len(assistant.documents())} documents, {report.chunks_total} chunks "
+            f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+            f"{len(report.skipped)} skipped)")
+        for path, reason in report.skipped:
+            say(f"warning: skipped {path}: {reason}")
+    say("groundqa chat: starting the window…")
+    launch(assistant, port=args.port)
     return 0
 
 

@@ -34,11 +34,21 @@ def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
         if content is None or (message.get("metadata") or {}).get("title"):
             continue
         if message.get("role") == "user":
-            question = content
+            question = _ESCAPED.sub(r"\1", content)  # as question_markdown showed it
         elif message.get("role") == "assistant" and question is not None:
             pairs.append((question, plain_answer(content)))
             question = None
     return pairs
+
+
+def question_markdown(question: str) -> str:
+    """The user's question as the chat shows it: literal text, so `![x](https://…)` or `<img>` in a
+    question can neither format nor make the browser fetch anything.
+
+    >>> print(question_markdown("![x](https://evil.example/x.png) <img src=y>"))
+    !\\[x\\](https://evil.example/x.png) \\<img src=y\\>
+    """
+    return _escape_markdown(question)
 
 
 def plain_answer(markdown: str) -> str:

@@ -16,6 +16,7 @@ from groundqa.ui.render import (
     history_pairs,
     message_text,
     plain_answer,
+    question_markdown,
     sources_message,
 )
 
@@ -189,3 +190,11 @@ def test_upload_through_the_api_indexes_the_file(served, tmp_path):
     summary, rows = client.predict([handle_file(str(note))], api_name="/add_documents")[:2]
     assert "Added 1 document" in summary and "uploads/harbour.txt" in [row[0] for row in rows["data"]]
     assert "41 ferries" in bot.ask("How many ferries did the harbour master count?").text
+
+
+def test_a_question_with_markup_is_shown_literally_and_read_back_exactly():
+    question = "Is 5*3 <b>bold</b> ![x](https://evil.example/x.png)?"
+    shown = question_markdown(question)
+    assert "<b>" not in shown and "![" not in shown
+    assert history_pairs([{"role": "user", "content": shown}, {"role": "assistant", "content": "No [1]."}]) == \
+        [(question, "No [1].")]

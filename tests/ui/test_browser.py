@@ -121,5 +121,19 @@ def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path)
 
 
 @pytest.mark.slow
+def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
+    hostile = ("Who led the talks? ![x](https://evil.example/pixel.png) <img src='https://evil.example/i.png'> "
+               "<iframe src='https://evil.example/f'></iframe>")
+    question = page.get_by_label("Question")
+    question.fill(hostile)
+    question.press("Enter")
+    user = page.locator("[data-testid='user']").last
+    user.get_by_text("evil.example/pixel.png", exact=False).first.wait_for(timeout=30_000)
+    assert user.locator("img, iframe").count() == 0  # literal text, not markup
+    page.wait_for_timeout(1_000)
+    assert "evil.example" not in page.requested_hosts
+
+
+@pytest.mark.slow
 def test_the_page_made_no_request_off_the_machine(page):
     assert page.requested_hosts == {"127.0.0.1"}

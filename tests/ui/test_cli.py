@@ -162,3 +162,13 @@ def test_ragtruth_judge_both_scores_each_judge(tmp_path, embedder, capsys):
     results = json.loads(out[out.index("["):])
     assert [r["judge"].split(":")[0] for r in results] == ["learned", "lexical entailment"]
     assert all(r["sentences"] == 2 and r["sentence_level"]["positives"] == 1 for r in results)
+
+
+def test_chat_start_up_says_what_it_is_doing(monkeypatch, corpus, embedder, capsys):
+    launched = []
+    monkeypatch.setattr("groundqa.ui.app.launch", lambda assistant, port: launched.append((assistant, port)))
+    assert main(["chat", "--sources", str(corpus), "--port", "7999"]) == 0
+    err = capsys.readouterr().err
+    assert "loading the embedding model" in err and f"indexing {corpus}" in err
+    assert "2 documents, " in err and "2 added" in err and "starting the window" in err
+    assert launched[0][1] == 7999 and launched[0][0].index.chunks  # the window gets the index it built
