@@ -232,7 +232,8 @@ def _clean_question(question) -> str:
         raise InputError(f"question must be text. Currently, it is {type(question).__name__}")
     cleaned = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
     if not cleaned:
-        raise InputError("question is empty; ask something, e.g. groundqa ask \"Who led the talks?\"")
+        raise InputError("question is empty (nothing but spaces or control characters); type a question, "
+                         "e.g. “Who led the talks?”")
     return cleaned[:MAX_QUESTION_CHARS]
 
 

@@ -59,7 +59,8 @@ class TextBuilder:
             top = min(h.level for h in headings)
             if headings[0].level == top and sum(h.level == top for h in headings) == 1:
                 headings[0] = Heading(headings[0].start, headings[0].end, 0)
-        return Parsed("".join(self._parts), title, date, self.page_starts, headings)
+        starts = [min(start, self._length) for start in self.page_starts]  # trailing pages without text
+        return Parsed("".join(self._parts), title, date, starts, headings)
 
     def _append(self, text: str) -> None:
         self._parts.append(text)

@@ -62,15 +62,20 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
     data = read_source_bytes(path) if data is None else data
     if not data.strip():
         raise LoaderError(path, "file is empty")
+    kind, signature = _KINDS.get(path.suffix.lower(), (f"{path.suffix} file", b""))
+    if signature not in data[:1024]:
+        raise LoaderError(path, f"this file is not a {kind} ({_looks_like(data)}); check that it opens, or save it "
+                                f"again as {path.suffix}")
     try:
         parsed = reader(path, data)
     except LoaderError:
         raise
     except Exception as exc:  # third-party parsers raise anything on corrupt input
-        raise LoaderError(path, f"cannot parse {path.suffix} file ({type(exc).__name__}: {exc})") from None
+        raise LoaderError(path, f"the {kind} is damaged or cut short and cannot be read "
+                                f"({type(exc).__name__}: {exc})") from None
     text = parsed.text
     if not text.strip():
-        raise LoaderError(path, "no text could be extracted (empty, or a scanned image?)")
+        raise LoaderError(path, "no text found — is it a scan? groundqa reads text, not images of text")
     if len(text) > MAX_TEXT_CHARS:
         raise LoaderError(path, f"too much text ({len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}); "
                                 f"split it into smaller files")
@@ -83,6 +88,21 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
         page_starts=tuple(parsed.page_starts),
         headings=tuple(parsed.headings),
     )
+
+
+_KINDS = {".pdf": ("PDF", b"%PDF"), ".docx": ("Word document (.docx)", b"PK\x03\x04")}
+_MAGIC = ((b"%PDF", "it is a PDF"), (b"PK\x03\x04", "it looks like a ZIP archive or an Office file"),
+          (b"MZ", "it looks like a Windows program"), (b"\x89PNG", "it is a PNG image"),
+          (b"\xff\xd8\xff", "it is a JPEG image"), (b"{\\rtf", "it is an RTF document"),
+          (b"\xd0\xcf\x11\xe0", "it looks like an old Word/Excel file (.doc/.xls)"))
+
+
+def _looks_like(data: bytes) -> str:
+    for magic, description in _MAGIC:
+        if data.startswith(magic):
+            return description
+    head = data[:512]
+    return "it looks like plain text" if head and b"\x00" not in head and head.isascii() else "its content is unknown"
 
 
 def read_source_bytes(path: str | Path) -> bytes:

@@ -55,13 +55,16 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     """Answer one chat turn, streaming (messages, textbox) pairs: the question with a searching
     notice, then the verified answer a few words at a time, then its sources under it."""
     messages = list(messages or [])
+    if not (message or "").strip():  # Enter in an empty box: nothing to ask, nothing to complain about
+        yield messages, ""
+        return
     turn = 1 + sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "user")
     asked = messages + [{"role": "user", "content": question_markdown(message)}]
     yield asked + [{"role": "assistant", "content": SEARCHING}], ""
     try:
         answer = assistant.ask(message, history_pairs(messages), top_k=int(top_k), mode=mode)
-    except GroundQAError as exc:
-        yield messages + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
+    except GroundQAError as exc:  # under the question it answers, which stays in the box to be fixed
+        yield asked + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
         return
     text = answer_markdown(answer, turn)
     words = text.split(" ")
@@ -124,8 +127,8 @@ def build_app(assistant: Assistant):
                         selected = gr.State(None)
                         remove = gr.Button("Remove the selected document", size="sm", interactive=False,
                                            elem_id="gq-remove")
-                        upload = gr.File(label="Add documents", file_count="multiple", height=110,
-                                         file_types=list(SUPPORTED_SUFFIXES), elem_id="gq-upload")
+                        # no file_types: gradio would refuse other files with a bare red "Error"; ours names the reason
+                        upload = gr.File(label="Add documents", file_count="multiple", height=110, elem_id="gq-upload")
                         folder = Path(assistant.sources or ".").name
                         gr.Markdown(f"<small>{' '.join(SUPPORTED_SUFFIXES)}, up to {MAX_UPLOAD_BYTES // 2**20} MB "
                                     f"each; saved to {folder}/{UPLOAD_FOLDER}/ and indexed.</small>")

@@ -52,6 +52,7 @@ def test_the_cli_and_the_chat_survive_hostile_questions(bundled_assistant, capsy
     for question in HOSTILE:
         *_, (messages, box) = respond(question, [], 5, "extractive", bundled_assistant)
         assert messages[-1]["content"] and box == ""
-    for question in ["", "   "]:  # nothing to send: a notice, and the box keeps what was typed
-        *_, (messages, box) = respond(question, [], 5, "extractive", bundled_assistant)
-        assert "question is empty" in messages[-1]["content"] and box == question
+    for question in ["", "   "]:  # Enter in an empty box: nothing is added to the conversation
+        assert list(respond(question, [], 5, "extractive", bundled_assistant)) == [([], "")]
+    *_, (messages, box) = respond("\x00\x01", [], 5, "extractive", bundled_assistant)  # not blank, but empty
+    assert "question is empty" in messages[-1]["content"] and box == "\x00\x01"

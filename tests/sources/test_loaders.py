@@ -79,8 +79,10 @@ def test_docx_paragraphs(tmp_path):
     ("binary.txt", b"\x00\x01\x02binary", "binary"),
     ("latin1.txt", "café".encode("latin-1"), "UTF-8"),
     ("utf32.txt", "text".encode("utf-32"), "binary"),  # starts like a UTF-16 mark, then NULs
-    ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "cannot parse"),
-    ("broken.docx", b"PK\x03\x04 not a zip", "cannot parse"),
+    ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "the PDF is damaged or cut short"),
+    ("broken.docx", b"PK\x03\x04 not a zip", "the Word document \\(.docx\\) is damaged"),
+    ("renamed.pdf", b"Just some notes.", "this file is not a PDF \\(it looks like plain text\\)"),
+    ("tool.docx", b"MZ\x90\x00", "not a Word document .* \\(it looks like a Windows program\\)"),
     ("table.csv", b"a,b", "unsupported"),
 ])
 def test_bad_files_raise_one_clear_loader_error(tmp_path, name, content, message):
@@ -134,3 +136,26 @@ def test_special_and_oversized_files_are_refused_before_reading(tmp_path, monkey
     (tmp_path / "big.txt").write_text("more than ten bytes")
     with pytest.raises(LoaderError, match=r"file too large \(0.0 MB; the limit is 0 MB\)"):
         load(tmp_path / "big.txt")
+
+
+def test_a_pdf_without_text_asks_whether_it_is_a_scan(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    page = canvas.Canvas(str(path))
+    page.rect(100, 100, 200, 200, fill=1)  # a picture, no text
+    page.save()
+    with pytest.raises(LoaderError, match="no text found — is it a scan?"):
+        load(path)
+
+
+def test_a_last_page_without_text_starts_at_the_end_of_the_text():
+    """Found by the fuzz test: a damaged PDF whose second page lost its text."""
+    from groundqa.sources.blocks import TextBuilder
+
+    builder = TextBuilder()
+    builder.page()
+    builder.block("First page about the Bosphorus.")
+    builder.page()  # nothing follows
+    parsed = builder.build()
+    assert parsed.page_starts == [0, len(parsed.text)]

@@ -55,7 +55,7 @@ def test_same_name_is_a_new_version_unless_both_are_kept(upload, corpus):
 
 
 @pytest.mark.parametrize("data, reason", [(b"", "file is empty"), (b"\x00\x01\x02binary", "binary file"),
-                                          (b"%PDF-1.4 truncated", "cannot parse .pdf")])
+                                          (b"%PDF-1.4 truncated", "the PDF is damaged")])
 def test_files_that_do_not_load_are_refused_before_anything_is_written(upload, corpus, data, reason):
     name = "broken.pdf" if data.startswith(b"%PDF") else "broken.txt"
     with pytest.raises(LoaderError, match=reason):

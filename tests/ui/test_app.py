@@ -95,8 +95,12 @@ def test_respond_streams_then_answers_with_sources_and_follows_up(bundled_assist
 
 
 def test_respond_turns_bad_input_into_a_message(bundled_assistant):
-    messages, box = list(respond("   ", [], 5, "extractive", bundled_assistant))[-1]
-    assert messages[-1]["content"].startswith("⚠️ question is empty") and box == "   "
+    earlier = [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "Medinsky [1]."}]
+    assert list(respond("   ", earlier, 5, "extractive", bundled_assistant)) == [(earlier, "")]  # nothing happens
+    messages, box = list(respond("\x00\x01", earlier, 5, "extractive", bundled_assistant))[-1]
+    assert messages[:2] == earlier and messages[2]["role"] == "user"  # the error answers this question, not the last
+    assert messages[3]["content"].startswith("⚠️ question is empty") and "groundqa" not in messages[3]["content"]
+    assert box == "\x00\x01"
 
 
 def test_upload_adds_good_files_and_names_the_bad_ones(corpus, tmp_path, embedder):
@@ -109,7 +113,8 @@ def test_upload_adds_good_files_and_names_the_bad_ones(corpus, tmp_path, embedde
     exe.write_bytes(b"MZ")
     summary, rows = add_documents([str(good), str(bad_pdf), str(exe)], bot)
     assert "Added 1 document (1 chunk " in summary and "uploads/weather\\_note.md" in summary
-    assert "Skipped broken.pdf: cannot parse .pdf" in summary and "Skipped tool.exe: unsupported file type" in summary
+    assert "Skipped broken.pdf: the PDF is damaged or cut short" in summary
+    assert "Skipped tool.exe: unsupported file type" in summary
     assert {row[0] for row in rows} == before | {"uploads/weather_note.md"}
     assert "light rain" in bot.ask("What was the weather on the day of the talks?").text
     assert sorted(p.name for p in (corpus / "uploads").iterdir()) == ["weather_note.md"]

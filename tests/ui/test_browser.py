@@ -80,13 +80,15 @@ def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
 
 @pytest.mark.slow
 def test_upload_adds_a_document_and_names_a_bad_one(page, tmp_path):
-    good, bad = tmp_path / "harbour-log.md", tmp_path / "scan.pdf"
+    good, bad, program = tmp_path / "harbour-log.md", tmp_path / "scan.pdf", tmp_path / "tool.exe"
     good.write_text("# Harbour log\n\nForty-one ferries crossed the Bosphorus on the morning of the talks.\n",
                     encoding="utf-8")
     bad.write_bytes(b"%PDF-1.4 cut short")
-    page.locator("#gq-upload input[type=file]").set_input_files([str(good), str(bad)])
+    program.write_bytes(b"MZ\x90\x00")
+    page.locator("#gq-upload input[type=file]").set_input_files([str(good), str(bad), str(program)])
     page.get_by_text("Added 1 document").wait_for(timeout=60_000)
-    assert page.get_by_text("Skipped scan.pdf: cannot parse .pdf file").is_visible()
+    assert page.get_by_text("Skipped scan.pdf: the PDF is damaged or cut short").is_visible()
+    assert page.get_by_text("Skipped tool.exe: unsupported file type").is_visible()  # in words, not a red "Error"
     assert page.locator("#gq-documents").get_by_text("uploads/harbour-log.md").is_visible()
     screenshot(page, tmp_path, "upload.png")
 
