@@ -3,6 +3,7 @@
     groundqa chat [--index DIR | --sources DIR] [--port 7860]
 """
 
+import hashlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,6 +152,11 @@ def build_app(assistant: Assistant):
         chatbot.example_select(pick, None, question, api_visibility="private").then(
             turn, inputs, outputs, api_visibility="private", concurrency_limit=4)
         clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear")
+        # the conversation lives in this browser's storage (one per index), so a reload keeps it
+        key = hashlib.sha256(str(assistant.index_dir).encode()).hexdigest()[:12]
+        kept = gr.BrowserState([], storage_key=f"groundqa-chat-{key}")
+        chatbot.change(lambda messages: messages, chatbot, kept, api_visibility="private")
+        app.load(lambda messages: messages or [], kept, chatbot, api_visibility="private")
         if assistant.accepts_uploads:
             def add(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's progress idiom)
                 summary, rows = add_documents(files, assistant, show_progress=True)

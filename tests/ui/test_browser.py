@@ -63,6 +63,19 @@ def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_reload_keeps_the_conversation(page):
+    from playwright.sync_api import expect
+
+    bot = page.locator("[data-testid='bot']")
+    expect(bot.filter(has_text="Medinsky").first).to_be_visible()  # asked in the test above
+    page.reload()
+    expect(page.locator("[data-testid='bot']").filter(has_text="Medinsky").first).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='user']").first).to_contain_text("Who led the Russian delegation")
+    page.locator("#gq-1-1 summary").click()  # its sources still open in place
+    expect(page.locator("#gq-1-1 mark.gq-highlight")).to_be_visible()
+
+
+@pytest.mark.slow
 def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
     from playwright.sync_api import expect
 
