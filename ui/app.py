@@ -113,7 +113,8 @@ def build_app(assistant: Assistant):
             with gr.Column(scale=3):
                 examples: list[ExampleMessage] | None = \
                     [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
-                chatbot = gr.Chatbot(label="Chat", height=470, buttons=["copy"], examples=examples,
+                chatbot = gr.Chatbot(label="Chat", height="calc(100vh - 300px)", min_height=360, buttons=["copy"],
+                                     examples=examples, elem_id="gq-chat",
                                      placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
                                       autofocus=True, submit_btn="Ask")
@@ -123,7 +124,7 @@ def build_app(assistant: Assistant):
                 with gr.Accordion("Documents", open=True):
                     documents = gr.Dataframe(documents_rows(assistant.index), headers=DOCUMENT_HEADERS,
                                              interactive=False, max_height=260, elem_id="gq-documents",
-                                             column_widths=["32%", "26%", "11%", "10%", "21%"])
+                                             column_widths=["37%", "14%", "13%", "36%"])
                     if assistant.accepts_uploads:
                         selected = gr.State(None)
                         remove = gr.Button("Remove the selected document", size="sm", interactive=False,
@@ -138,24 +139,34 @@ def build_app(assistant: Assistant):
                         gr.Markdown("*The bundled corpus is read-only. To add documents, start "
                                     "`groundqa chat --sources DIR` on a folder of your own.*")
                 with gr.Accordion("Settings", open=False):
-                    top_k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to retrieve")
-                    mode = gr.Radio(modes, value=modes[0], label="Answer mode")
+                    top_k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to retrieve",
+                                      info="How many passages are searched for an answer; more finds more, slower.")
+                    mode = gr.Radio(modes, value=modes[0], label="Answer mode", visible=len(modes) > 1,
+                                    info="extractive: quotes the sources. llm: your local model writes the answer; "
+                                         "every sentence is checked against the passages it cites.")
 
         def turn(message, messages, k, chosen_mode):
             yield from respond(message, messages, k, chosen_mode, assistant)
 
+        # the conversation lives in this browser's storage (one per index), so a reload keeps it
+        key = hashlib.sha256(str(assistant.index_dir).encode()).hexdigest()[:12]
+        kept = gr.BrowserState([], storage_key=f"groundqa-chat-{key}")
+
+        def keep(messages):
+            return messages
+
         inputs, outputs = [question, chatbot, top_k, mode], [chatbot, question]
-        question.submit(turn, inputs, outputs, api_name="ask", concurrency_limit=4)
+        question.submit(turn, inputs, outputs, api_name="ask", concurrency_limit=4).then(
+            keep, chatbot, kept, api_visibility="private")
+
         def pick(example: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
             return example.value["text"]
 
         chatbot.example_select(pick, None, question, api_visibility="private").then(
-            turn, inputs, outputs, api_visibility="private", concurrency_limit=4)
-        clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear")
-        # the conversation lives in this browser's storage (one per index), so a reload keeps it
-        key = hashlib.sha256(str(assistant.index_dir).encode()).hexdigest()[:12]
-        kept = gr.BrowserState([], storage_key=f"groundqa-chat-{key}")
-        chatbot.change(lambda messages: messages, chatbot, kept, api_visibility="private")
+            turn, inputs, outputs, api_visibility="private", concurrency_limit=4).then(
+            keep, chatbot, kept, api_visibility="private")
+        clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear").then(
+            keep, chatbot, kept, api_visibility="private")
         app.load(lambda messages: messages or [], kept, chatbot, api_visibility="private")
         if assistant.accepts_uploads:
             def add(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's progress idiom)
@@ -186,7 +197,7 @@ def launch(assistant: Assistant, port: int = 7860, block: bool = True):
     app = build_app(assistant.warm_up())
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     app.launch(server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=True, quiet=True,
-               theme=theme, css=CSS, js=JS, footer_links=["api", "settings"], max_file_size=MAX_UPLOAD_BYTES)
+               theme=theme, css=CSS, js=JS, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES)
     print(f"groundqa chat: open {app.local_url} (Ctrl+C to stop)", flush=True)
     if block:
         app.block_thread()

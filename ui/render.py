@@ -104,14 +104,14 @@ def highlighted_passage(citation: Citation, documents: dict) -> str:
             f"{_paragraphs(after)}")
 
 
-DOCUMENT_HEADERS = ["source", "title", "chunks", "pages", "indexed (UTC)"]
+DOCUMENT_HEADERS = ["document", "chunks", "pages", "indexed"]  # UTC
 
 
 def documents_rows(index) -> list[list]:
-    """[[source, title, chunks, pages, indexed], ...] for the documents panel: the live index."""
+    """[[source, chunks, pages, indexed], ...] for the documents panel: the live index."""
     from groundqa.documents import document_statuses
 
-    return [[d.source, d.title, d.chunks, d.pages or "–", (d.indexed or "–").replace("T", " ").rstrip("Z")]
+    return [[d.source, d.chunks, d.pages or "–", (d.indexed or "–").replace("T", " ")[:16]]
             for d in document_statuses(index)]
 
 

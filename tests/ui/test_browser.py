@@ -59,6 +59,8 @@ def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
     assert "Presidential Aide Vladimir Medinsky" in highlight.inner_text()
     assert "Rustem Umerov" in source.locator(".gq-passage").inner_text()  # the surrounding document text
     assert len(page.context.pages) == 1  # the citation opened in place, not in a new tab
+    page.wait_for_timeout(1_500)
+    assert highlight.is_visible()  # and stays open: nothing re-renders the answer under the reader
     screenshot(page, tmp_path, "chat.png")
 
 
@@ -147,6 +149,21 @@ def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
     assert user.locator("img, iframe").count() == 0  # literal text, not markup
     page.wait_for_timeout(1_000)
     assert "evil.example" not in page.requested_hosts
+
+
+@pytest.mark.slow
+def test_the_chat_fills_the_screen_and_there_is_one_settings_place(page, served):
+    app, _ = served
+    for width, height in ((1920, 1080), (1366, 768)):
+        other = page.context.browser.new_page(viewport={"width": width, "height": height})
+        other.goto(app.local_url)
+        chat = other.locator("#gq-chat")
+        chat.wait_for(timeout=30_000)
+        box, ask = chat.bounding_box(), other.get_by_label("Question").bounding_box()
+        assert box["height"] >= 0.55 * height, (width, box)  # not a fixed 470 px
+        assert ask["y"] + ask["height"] <= height  # the question box is on screen without scrolling
+        assert other.locator("footer").get_by_text("Settings").count() == 0  # gradio's developer panel is hidden
+        other.close()
 
 
 @pytest.mark.slow
