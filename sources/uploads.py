@@ -112,7 +112,8 @@ def source_path(corpus: str | Path, source: str) -> Path:
     corpus, relative = Path(corpus).resolve(), Path(source)
     path = corpus / relative
     inside = (bool(relative.parts) and not relative.is_absolute() and ".." not in relative.parts
-              and relative.parts[0] != TRASH_FOLDER and path.parent.resolve().is_relative_to(corpus))
+              and not any(part.startswith(".") for part in relative.parts)  # hidden (.trash/): never indexed
+              and path.parent.resolve().is_relative_to(corpus))
     if not inside or path.is_symlink() or not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(f"no document {source!r} in {corpus}; `groundqa docs --sources {corpus}` lists them")
     return path
@@ -122,7 +123,12 @@ def remove_source(corpus: str | Path, source: str) -> Path:
     """Move document `source` into `corpus`/.trash/ (hidden, so never indexed; take it back from there)
     and return where it went."""
     path = source_path(corpus, source)
-    trash = Path(corpus).resolve() / TRASH_FOLDER / time.strftime("%Y%m%d-%H%M%S") / source
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    trash = Path(corpus).resolve() / TRASH_FOLDER / stamp / source
+    for n in range(2, 1000):  # the same document removed twice within a second keeps both copies
+        if not trash.exists():
+            break
+        trash = Path(corpus).resolve() / TRASH_FOLDER / f"{stamp}-{n}" / source
     trash.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, trash)
     return trash

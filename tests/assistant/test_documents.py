@@ -34,18 +34,26 @@ def test_the_list_is_the_index_with_chunks_pages_and_time(bot):
     assert documents["rivers.txt"].pages is None and documents["rivers.txt"].indexed.endswith("Z")
 
 
-def test_a_removed_document_is_never_answered_from_again_and_can_be_taken_back(bot, corpus):
+def test_a_removed_document_is_never_answered_from_again_and_can_be_taken_back(bot, corpus, monkeypatch):
+    monkeypatch.setattr("groundqa.sources.uploads.time.strftime", lambda *_: "20261129-120000")  # one second
     assert "4,806 metres" in bot.ask("How high is Mont Blanc?").text
     report = bot.remove("notes.md")
     assert report.removed == ["notes.md"] and [d.source for d in bot.documents()] == ["rivers.txt"]
     assert bot.ask("How high is Mont Blanc?").refused
     assert not (corpus / "notes.md").exists()
     assert [p.name for p in (corpus / TRASH_FOLDER).rglob("*.md")] == ["notes.md"]  # hidden: never indexed
+    (corpus / "notes.md").write_text("# Mountain notes\n\nMont Blanc is high.\n")
+    bot.build()
+    bot.remove("notes.md")  # removed again in the same second: both copies are kept
+    assert len(list((corpus / TRASH_FOLDER).rglob("notes.md"))) == 2
 
 
-@pytest.mark.parametrize("name", ["missing.txt", "../outside.txt", "/etc/passwd", f"{TRASH_FOLDER}/x.txt", ""])
+@pytest.mark.parametrize("name", ["missing.txt", "../outside.txt", "/etc/passwd", f"{TRASH_FOLDER}/x.txt", "",
+                                  ".hidden/x.txt"])
 def test_removing_what_is_not_a_document_is_an_error_and_moves_nothing(bot, corpus, name):
     (corpus.parent / "outside.txt").write_text("Not a document of this folder.\n")
+    (corpus / ".hidden").mkdir()
+    (corpus / ".hidden" / "x.txt").write_text("Hidden, so never indexed.\n")
     with pytest.raises(InputError, match="no document"):
         bot.remove("rivers.txt", name)
     assert (corpus / "rivers.txt").exists() and len(bot.documents()) == 2  # checked before anything moved
