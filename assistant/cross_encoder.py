@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from groundqa.index.encoders import session_options
+
 from .errors import ConfigurationError
 
 MODELS = Path(__file__).parent / "models"
@@ -170,10 +172,7 @@ def _session(path: Path, sha256: str):
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ConfigurationError(f"the learned reader {path} fails its SHA-256 check (damaged or replaced); "
                                  f"reinstall groundqa, or use --reader lexical --judge lexical")
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see index/encoders.py
-    return onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(data, session_options(), providers=["CPUExecutionProvider"])
 
 
 def _tokenizer(folder: Path):

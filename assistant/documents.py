@@ -16,6 +16,11 @@ class DocumentStatus:
     pages: int | None  # None for formats without pages
     indexed: str | None  # UTC time the build read this version; None for indexes built before it was kept
 
+    @property
+    def indexed_at(self) -> str:
+        """When, for people: "2026-11-29 21:00" (UTC), or "–"."""
+        return self.indexed.replace("T", " ")[:16] if self.indexed else "–"
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -91,9 +91,13 @@ class LearnedReader:
         """The stack's probability; without one, the cross-encoder's calibrated probability."""
         if not self.stack:
             return self.encoder.calibrate(features["answer_logit"])
-        z = self.stack["bias"] + sum(w * features[name] for name, w in zip(self.stack["features"],
-                                                                          self.stack["weights"], strict=True))
-        return float(1.0 / (1.0 + np.exp(-z)))
+        return _stacked(self.stack, features)
+
+
+def _stacked(stack: dict, features: dict[str, float]) -> float:
+    """A manifest stack's probability: sigmoid(bias + weights · features)."""
+    z = stack["bias"] + sum(w * features[name] for name, w in zip(stack["features"], stack["weights"], strict=True))
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def _rescored(sentence: Sentence, probability: float) -> Sentence:
@@ -172,9 +176,7 @@ class LearnedJudge:
     def probability(self, features: dict[str, float]) -> float:
         if not self.stack:
             return float(1.0 / (1.0 + np.exp(-features["support_logit"])))
-        z = self.stack["bias"] + sum(w * features[name] for name, w in zip(self.stack["features"],
-                                                                          self.stack["weights"], strict=True))
-        return float(1.0 / (1.0 + np.exp(-z)))
+        return _stacked(self.stack, features)
 
     def _judge(self, claim: str, lexical_claim: str, passages: list[str]):
         from .verify import Judgement

@@ -89,15 +89,12 @@ class Reader:
         found.sort(key=lambda e: (-e.sentence.score, e.sentence.source, e.sentence.start))
         return found
 
-    def scored(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> list[Sentence]:
-        """Every candidate sentence with its lexical score, best first."""
-        return [e.sentence for e in self.evidence(question, hits, query_vector)]
-
     def read(self, question: str, hits: list[Hit], query_vector: np.ndarray, max_sentences: int = 2) -> Reading:
-        scored = self.scored(question, hits, query_vector)
-        if not scored:
+        found = self.evidence(question, hits, query_vector)
+        if not found:
             return Reading([], None, 0.0)
-        context = {(s.source, s.start): chunk_text for s, _, chunk_text in self.candidates(hits)}
+        scored = [e.sentence for e in found]
+        context = {(e.sentence.source, e.sentence.start): e.chunk for e in found}
         kind = answer_type(question)
         best, span = scored[0], None
         if kind:

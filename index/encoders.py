@@ -68,7 +68,8 @@ class OnnxEncoder:
         return np.concatenate(parts)
 
 
-def _session(model_path: str, quantized: bool):
+def session_options():
+    """ONNX Runtime options for every groundqa model: quiet, and no spinning threads."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -76,6 +77,13 @@ def _session(model_path: str, quantized: bool):
     # Idle worker threads would otherwise spin after each call and starve FAISS's OpenMP threads
     # (measured: flat search at 100k vectors took 15 ms right after an embedding instead of 6 ms).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def _session(model_path: str, quantized: bool):
+    import onnxruntime
+
+    options = session_options()
     for attempt in (1, 2):
         path = exported_model(model_path, quantized)
         try:

@@ -64,7 +64,7 @@ def _docs(args) -> int:
     for column in ("document", "title", "chunks", "pages", "indexed (UTC)"):
         table.add_column(column)
     for d in documents:
-        table.add_row(d.source, d.title, str(d.chunks), str(d.pages or "–"), (d.indexed or "–").replace("T", " "))
+        table.add_row(d.source, d.title, str(d.chunks), str(d.pages or "–"), d.indexed_at)
     Console(highlight=False).print(table)
     return 0
 

@@ -111,7 +111,7 @@ def documents_rows(index) -> list[list]:
     """[[source, chunks, pages, indexed], ...] for the documents panel: the live index."""
     from groundqa.documents import document_statuses
 
-    return [[d.source, d.chunks, d.pages or "–", (d.indexed or "–").replace("T", " ")[:16]]
+    return [[d.source, d.chunks, d.pages or "–", d.indexed_at]
             for d in document_statuses(index)]
 
 
