@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING
 
 from groundqa import Assistant
 from groundqa.errors import GroundQAError
+from groundqa.feedback import RATINGS, Feedback, add_details, record_feedback
 from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, TRASH_FOLDER, UPLOAD_FOLDER
 
 from .render import (
     DOCUMENT_HEADERS,
+    REFUSAL_NOTICE,
     answer_markdown,
     documents_rows,
     history_pairs,
+    plain_answer,
     question_markdown,
+    rated_turn,
     sources_message,
     upload_summary,
 )
@@ -76,6 +80,33 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     yield asked + [{"role": "assistant", "content": text}] + ([sources] if sources else []), ""
 
 
+def rate_answer(messages: list[dict], index: int, liked, assistant: Assistant,
+                previous: Feedback | None = None) -> Feedback | None:
+    """Record a rating (gradio's `liked`: True, False or one of the other RATINGS) of the answer at
+    message `index`; the answer is asked again, and when it comes out the same as the one shown, its
+    short answer and cited passages are kept too, so the rating can become an eval case. The same
+    rating of the same answer as `previous` (the browser can send one click twice) is not kept again."""
+    turn = rated_turn(messages, index)
+    if turn is None:
+        return None
+    question, history, shown = turn
+    rating = "Like" if liked is True else "Dislike" if liked is False else str(liked)
+    if previous and (previous.rating, previous.question, previous.history) == (rating, question, history):
+        return previous
+    feedback = Feedback(rating, question, history, plain_answer(shown), shown.startswith(REFUSAL_NOTICE),
+                        index=str(assistant.index_dir))
+    try:
+        again = assistant.ask(question, history)
+    except GroundQAError:
+        again = None
+    if again is not None and plain_answer(answer_markdown(again, 0)) == feedback.answer:
+        feedback.short_answer = again.short_answer
+        feedback.citations = [{"source": c.source, "quote": c.quote, "start": c.start, "end": c.end, "page": c.page}
+                              for c in again.citations if not c.context_only]
+    record_feedback(feedback)
+    return feedback
+
+
 def add_documents(files, assistant: Assistant, show_progress: bool = False):
     """Upload handler: copy the files into the sources folder and index them; returns
     (status Markdown, documents table rows)."""
@@ -114,10 +145,16 @@ def build_app(assistant: Assistant):
                 examples: list[ExampleMessage] | None = \
                     [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
                 chatbot = gr.Chatbot(label="Chat", height="calc(100vh - 300px)", min_height=360, buttons=["copy"],
-                                     examples=examples, elem_id="gq-chat",
+                                     examples=examples, elem_id="gq-chat", feedback_options=RATINGS,
                                      placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
                                       autofocus=True, submit_btn="Ask")
+                with gr.Row(visible=False, elem_id="gq-feedback") as details:
+                    expected = gr.Textbox(label="What should it have answered? (optional)", scale=3)
+                    note = gr.Textbox(label="Note (optional)", scale=3)
+                    save = gr.Button("Save", size="sm", scale=0, min_width=80)
+                rated = gr.State(None)
+                thanks = gr.Markdown(elem_id="gq-feedback-status")
                 with gr.Row():
                     clear = gr.Button("Clear chat", size="sm", scale=0, min_width=110)
             with gr.Column(scale=2):
@@ -168,6 +205,26 @@ def build_app(assistant: Assistant):
         clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear").then(
             keep, chatbot, kept, api_visibility="private")
         app.load(lambda messages: messages or [], kept, chatbot, api_visibility="private")
+
+        def rate(messages, previous, event: gr.LikeData):  # gradio reads the annotation at run time
+            index = event.index if isinstance(event.index, int) else event.index[0]
+            try:
+                feedback = rate_answer(messages, index, event.liked, assistant, previous)
+            except GroundQAError as exc:
+                return None, gr.Row(visible=False), f"⚠️ The rating was not saved: {exc}"
+            if feedback is None:
+                return None, gr.Row(visible=False), ""
+            return (feedback, gr.Row(visible=True),
+                    f"Saved “{feedback.rating}”. Your ratings stay on this computer and can become test cases.")
+
+        def detail(feedback, right_answer, remark):
+            if feedback and ((right_answer or "").strip() or (remark or "").strip()):
+                add_details(feedback.id, right_answer, remark)
+                return "", "", gr.Row(visible=False), "Saved, thank you."
+            return right_answer, remark, gr.Row(visible=False), ""
+
+        chatbot.like(rate, [chatbot, rated], [rated, details, thanks], api_visibility="private")
+        save.click(detail, [rated, expected, note], [expected, note, details, thanks], api_visibility="private")
         if assistant.accepts_uploads:
             def add(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's progress idiom)
                 summary, rows = add_documents(files, assistant, show_progress=True)

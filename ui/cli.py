@@ -129,10 +129,39 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     _model_options(evaluate, compare=True)
     evaluate.set_defaults(run=_eval)
+    feedback = commands.add_parser("feedback", help="ratings given in the chat (👍/👎)")
+    feedback_commands = feedback.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                                parser_class=_DebugParser)
+    export = feedback_commands.add_parser("export", help="turn the ratings into an eval set for `groundqa eval`",
+                                          description="👍 answers become cases that expect the same answer from "
+                                                      "the same passage; 👍 refusals and 'Should have refused' expect "
+                                                      "a refusal; 👎 with an expected answer expects that answer.")
+    export.add_argument("--out", default="feedback-set.jsonl", help="eval set to write (default feedback-set.jsonl)")
+    export.add_argument("--from", dest="source", help="feedback file (default $GROUNDQA_HOME/feedback.jsonl)")
+    export.set_defaults(run=_feedback_export)
     from .manage import add_commands
 
     add_commands(commands)
     return parser
+
+
+def _feedback_export(args) -> int:
+    from pathlib import Path
+
+    from groundqa.evals.feedback import export_cases, write_cases
+    from groundqa.feedback import feedback_file, read_feedback
+
+    source = Path(args.source) if args.source else feedback_file()
+    ratings = read_feedback(source)
+    if not ratings:
+        raise InputError(f"no ratings in {source}: rate answers in `groundqa chat` with 👍/👎 first")
+    cases, left_out = export_cases(ratings)
+    for reason in left_out:
+        print(f"left out: {reason}", file=sys.stderr)
+    write_cases(cases, Path(args.out))
+    print(f"{len(cases)} cases from {len(ratings)} ratings written to {args.out}; "
+          f"check them with: groundqa eval {args.out} --sources YOUR_FOLDER")
+    return 0
 
 
 class _DebugParser(argparse.ArgumentParser):

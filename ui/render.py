@@ -41,6 +41,25 @@ def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
     return pairs
 
 
+def rated_turn(messages: list[dict], index: int) -> tuple[str, list[tuple[str, str]], str] | None:
+    """(question, history before it, answer shown) for the answer at or just before message `index`
+    (a rating can land on an answer's sources message); None when there is no such answer."""
+    messages = [m if isinstance(m, dict) else {} for m in messages or []]
+    for at in range(min(index, len(messages) - 1), -1, -1):
+        message = messages[at]
+        if message.get("role") == "user":
+            return None
+        if message.get("role") != "assistant" or (message.get("metadata") or {}).get("title") \
+                or message_text(message.get("content")) is None:
+            continue
+        asked = next((q for q in range(at - 1, -1, -1) if messages[q].get("role") == "user"), None)
+        if asked is None:
+            return None
+        question = _ESCAPED.sub(r"\1", message_text(messages[asked].get("content")) or "")
+        return question, history_pairs(messages[:asked]), message_text(message.get("content")) or ""
+    return None
+
+
 def question_markdown(question: str) -> str:
     """The user's question as the chat shows it: literal text, so `![x](https://…)` or `<img>` in a
     question can neither format nor make the browser fetch anything.

@@ -78,6 +78,34 @@ def test_a_reload_keeps_the_conversation(page):
 
 
 @pytest.mark.slow
+def test_ratings_are_saved_exported_and_evaluated(page, served, tmp_path):
+    from playwright.sync_api import expect
+
+    from groundqa.evals.feedback import export_cases, write_cases
+    from groundqa.feedback import read_feedback
+    from groundqa.ui.cli import main
+
+    page.get_by_role("button", name="Like", exact=True).first.click()
+    status = page.locator("#gq-feedback-status")
+    expect(status).to_contain_text("Saved “Like”", timeout=10_000)
+    page.get_by_role("button", name="Feedback").first.click()
+    page.get_by_role("button", name="Should have refused").click()
+    expect(status).to_contain_text("Saved “Should have refused”", timeout=10_000)
+    page.get_by_label("Note (optional)").fill("the talks were not in Istanbul")
+    page.locator("#gq-feedback").get_by_role("button", name="Save").click()
+    expect(status).to_contain_text("Saved, thank you", timeout=10_000)
+    ratings = read_feedback()
+    assert [r.rating for r in ratings] == ["Like", "Should have refused"]
+    assert ratings[0].citations and ratings[1].note == "the talks were not in Istanbul"
+    cases, _ = export_cases(ratings)  # the newest rating of the question wins: expect a refusal
+    assert [c["answerable"] for c in cases] == [False]
+    exported = write_cases(cases, tmp_path / "feedback-set.jsonl")
+    _, assistant = served
+    assert main(["eval", str(exported), "--index", str(assistant.index_dir), "--sources", str(assistant.sources),
+                 "--fail-under", "refusal.accuracy=1"]) == 1  # today's answer breaks the user's test
+
+
+@pytest.mark.slow
 def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
     from playwright.sync_api import expect
 
