@@ -13,16 +13,19 @@ from groundqa.errors import GroundQAError
 from groundqa.feedback import RATINGS, Feedback, add_details, record_feedback
 from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, TRASH_FOLDER, UPLOAD_FOLDER
 
+from .conversations import delete_chat, open_chat, save_chat, titles
 from .render import (
     DOCUMENT_HEADERS,
     REFUSAL_NOTICE,
     answer_markdown,
     documents_rows,
     history_pairs,
+    message_text,
     plain_answer,
     question_markdown,
     rated_turn,
     sources_message,
+    unescape,
     upload_summary,
 )
 
@@ -36,6 +39,7 @@ EXAMPLES = [
     "What did Vladimir Putin say about the talks?",
 ]
 SEARCHING = "*Searching the sources…*"
+STOPPED = "*Stopped — nothing more will be added to this answer.*"
 STREAM_WORDS, STREAM_PAUSE = 6, 0.015
 CSS = """
 .gq-source{border:1px solid var(--border-color-primary);border-radius:6px;padding:.4rem .6rem;margin:.4rem 0;
@@ -145,10 +149,10 @@ def build_app(assistant: Assistant):
                 examples: list[ExampleMessage] | None = \
                     [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
                 chatbot = gr.Chatbot(label="Chat", height="calc(100vh - 300px)", min_height=360, buttons=["copy"],
-                                     examples=examples, elem_id="gq-chat", feedback_options=RATINGS,
+                                     examples=examples, elem_id="gq-chat", feedback_options=RATINGS, editable="user",
                                      placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
-                                      autofocus=True, submit_btn="Ask")
+                                      autofocus=True, submit_btn="Ask", stop_btn=False)
                 with gr.Row(visible=False, elem_id="gq-feedback") as details:
                     expected = gr.Textbox(label="What should it have answered? (optional)", scale=3)
                     note = gr.Textbox(label="Note (optional)", scale=3)
@@ -156,8 +160,11 @@ def build_app(assistant: Assistant):
                 rated = gr.State(None)
                 thanks = gr.Markdown(elem_id="gq-feedback-status")
                 with gr.Row():
-                    clear = gr.Button("Clear chat", size="sm", scale=0, min_width=110)
+                    new_chat = gr.Button("New chat", size="sm", elem_id="gq-new-chat", scale=0, min_width=110)
             with gr.Column(scale=2):
+                with gr.Accordion("Chats", open=False, elem_id="gq-chats"):
+                    earlier = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], type="index",
+                                         layout="table", show_label=False, elem_id="gq-chat-list")
                 with gr.Accordion("Documents", open=True):
                     documents = gr.Dataframe(documents_rows(assistant.index), headers=DOCUMENT_HEADERS,
                                              interactive=False, max_height=260, elem_id="gq-documents",
@@ -182,29 +189,7 @@ def build_app(assistant: Assistant):
                                     info="extractive: quotes the sources. llm: your local model writes the answer; "
                                          "every sentence is checked against the passages it cites.")
 
-        def turn(message, messages, k, chosen_mode):
-            yield from respond(message, messages, k, chosen_mode, assistant)
-
-        # the conversation lives in this browser's storage (one per index), so a reload keeps it
-        key = hashlib.sha256(str(assistant.index_dir).encode()).hexdigest()[:12]
-        kept = gr.BrowserState([], storage_key=f"groundqa-chat-{key}")
-
-        def keep(messages):
-            return messages
-
-        inputs, outputs = [question, chatbot, top_k, mode], [chatbot, question]
-        question.submit(turn, inputs, outputs, api_name="ask", concurrency_limit=4).then(
-            keep, chatbot, kept, api_visibility="private")
-
-        def pick(example: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
-            return example.value["text"]
-
-        chatbot.example_select(pick, None, question, api_visibility="private").then(
-            turn, inputs, outputs, api_visibility="private", concurrency_limit=4).then(
-            keep, chatbot, kept, api_visibility="private")
-        clear.click(lambda: ([], ""), None, [chatbot, question], api_name="clear").then(
-            keep, chatbot, kept, api_visibility="private")
-        app.load(lambda messages: messages or [], kept, chatbot, api_visibility="private")
+        _wire_conversations(gr, assistant, app, chatbot, question, new_chat, earlier, [top_k, mode])
 
         def rate(messages, previous, event: gr.LikeData):  # gradio reads the annotation at run time
             index = event.index if isinstance(event.index, int) else event.index[0]
@@ -245,6 +230,81 @@ def build_app(assistant: Assistant):
                          concurrency_limit=1)
         app.load(lambda: documents_rows(assistant.index), None, documents, api_visibility="private")  # live on reload
     return app
+
+
+def _wire_conversations(gr, assistant: Assistant, app, chatbot, question, new_chat, earlier, settings) -> None:
+    """Asking, stopping, regenerating and editing a question; the chats kept in this browser's storage
+    (one list per index, so a reload keeps them): a new chat, opening an earlier one, deleting one."""
+    key = hashlib.sha256(str(assistant.index_dir).encode()).hexdigest()[:12]
+    chats = gr.BrowserState([], storage_key=f"groundqa-chats-{key}")
+    current = gr.BrowserState(None, storage_key=f"groundqa-current-{key}")
+
+    def turn(message, messages, k, chosen_mode):
+        yield from respond(message, messages, k, chosen_mode, assistant)
+
+    def again(messages, k, chosen_mode):  # regenerate: the last question, asked again
+        asked = [i for i, m in enumerate(messages or []) if isinstance(m, dict) and m.get("role") == "user"]
+        if not asked:
+            yield messages, ""
+            return
+        text = unescape(message_text(messages[asked[-1]].get("content")) or "")
+        yield from respond(text, messages[:asked[-1]], k, chosen_mode, assistant)
+
+    def edited(messages, k, chosen_mode, event: gr.EditData):  # gradio reads the annotation at run time
+        index = event.index if isinstance(event.index, int) else event.index[0]
+        yield from respond(unescape(str(event.value)), messages[:index], k, chosen_mode, assistant)
+
+    def pick(example: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
+        return example.value["text"]
+
+    def store(messages, kept, chat_id):
+        kept, chat_id = save_chat(messages, kept, chat_id)
+        return kept, chat_id, gr.Dataset(samples=titles(kept))
+
+    def restore(kept, chat_id):
+        return open_chat(kept, chat_id), gr.Dataset(samples=titles(kept))
+
+    def open_earlier(index, kept):
+        kept = kept or []
+        chosen = kept[index]["id"] if isinstance(index, int) and 0 <= index < len(kept) else None
+        return open_chat(kept, chosen), chosen, ""
+
+    def forget(kept, chat_id):  # the chat's own bin icon deletes the conversation
+        kept = delete_chat(kept, chat_id)
+        return kept, None, gr.Dataset(samples=titles(kept))
+
+    def busy():  # while an answer is on its way, the box's button stops it
+        return gr.Textbox(submit_btn=False, stop_btn="Stop")
+
+    def ready():
+        return gr.Textbox(submit_btn="Ask", stop_btn=False)
+
+    private = {"api_visibility": "private"}
+    kept_outputs = [chats, current, earlier]
+    asking = question.submit(busy, None, question, queue=False, **private).then(
+        turn, [question, chatbot, *settings], [chatbot, question], api_name="ask", concurrency_limit=4)
+    retrying = chatbot.retry(busy, None, question, queue=False, **private).then(
+        again, [chatbot, *settings], [chatbot, question], concurrency_limit=4, **private)
+    editing = chatbot.edit(busy, None, question, queue=False, **private).then(
+        edited, [chatbot, *settings], [chatbot, question], concurrency_limit=4, **private)
+    picking = chatbot.example_select(pick, None, question, **private).then(busy, None, question, **private) \
+        .then(turn, [question, chatbot, *settings], [chatbot, question], concurrency_limit=4, **private)
+    for event in (asking, retrying, editing, picking):
+        event.then(ready, None, question, queue=False, **private).then(
+            store, [chatbot, chats, current], kept_outputs, **private)
+    def stopped(messages):
+        messages = list(messages or [])
+        if messages and isinstance(messages[-1], dict) and message_text(messages[-1].get("content")) == SEARCHING:
+            messages[-1] = {"role": "assistant", "content": STOPPED}
+        return messages, ready()
+
+    question.stop(stopped, chatbot, [chatbot, question], cancels=[asking, retrying, editing, picking], **private).then(
+        store, [chatbot, chats, current], kept_outputs, **private)
+    new_chat.click(lambda: ([], None, ""), None, [chatbot, current, question], **private)
+    earlier.click(open_earlier, [earlier, chats], [chatbot, current, question], **private)
+    chatbot.clear(forget, [chats, current], kept_outputs, **private).then(
+        lambda: ([], ""), None, [chatbot, question], api_name="clear")
+    app.load(restore, [chats, current], [chatbot, earlier], **private)
 
 
 def launch(assistant: Assistant, port: int = 7860, block: bool = True):

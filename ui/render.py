@@ -34,7 +34,7 @@ def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
         if content is None or (message.get("metadata") or {}).get("title"):
             continue
         if message.get("role") == "user":
-            question = _ESCAPED.sub(r"\1", content)  # as question_markdown showed it
+            question = unescape(content)  # as question_markdown showed it
         elif message.get("role") == "assistant" and question is not None:
             pairs.append((question, plain_answer(content)))
             question = None
@@ -55,7 +55,7 @@ def rated_turn(messages: list[dict], index: int) -> tuple[str, list[tuple[str, s
         asked = next((q for q in range(at - 1, -1, -1) if messages[q].get("role") == "user"), None)
         if asked is None:
             return None
-        question = _ESCAPED.sub(r"\1", message_text(messages[asked].get("content")) or "")
+        question = unescape(message_text(messages[asked].get("content")) or "")
         return question, history_pairs(messages[:asked]), message_text(message.get("content")) or ""
     return None
 
@@ -72,8 +72,12 @@ def question_markdown(question: str) -> str:
 
 def plain_answer(markdown: str) -> str:
     """answer_markdown's inverse: "Medinsky [[1]](#gq-1-1)." -> "Medinsky [1]."."""
-    text = _LINKED_MARKER.sub(r"[\1]", markdown.removeprefix(REFUSAL_NOTICE))
-    return _ESCAPED.sub(r"\1", text)
+    return unescape(_LINKED_MARKER.sub(r"[\1]", markdown.removeprefix(REFUSAL_NOTICE)))
+
+
+def unescape(markdown: str) -> str:
+    """The text `_escape_markdown` was given: "\\[1\\]" -> "[1]"."""
+    return _ESCAPED.sub(r"\1", markdown)
 
 
 def message_text(content) -> str | None:

@@ -203,3 +203,21 @@ def test_a_question_with_markup_is_shown_literally_and_read_back_exactly():
     assert "<b>" not in shown and "![" not in shown
     assert history_pairs([{"role": "user", "content": shown}, {"role": "assistant", "content": "No [1]."}]) == \
         [(question, "No [1].")]
+
+
+def test_chats_are_kept_newest_first_updated_in_place_and_deleted():
+    from groundqa.ui.conversations import TITLE_CHARS, delete_chat, open_chat, save_chat, titles
+
+    first = [{"role": "user", "content": question_markdown("What is <b>this</b>?")}]
+    chats, one = save_chat(first, [], None)
+    assert titles(chats) == [["What is <b>this</b>?"]]  # the question as typed, not its escaped markdown
+    assert save_chat([], chats, None) == (chats, None)  # an empty new chat is not kept
+    second = [{"role": "user", "content": "x" * 200}]
+    chats, two = save_chat(second, chats, None)
+    longer = first + [{"role": "assistant", "content": "An answer."}]
+    chats, same = save_chat(longer, chats, one)
+    assert same == one and [c["id"] for c in chats] == [one, two]  # updated and moved to the top, not copied
+    assert open_chat(chats, one) == longer and open_chat(chats, "gone") == []
+    assert len(titles(chats)[1][0]) == TITLE_CHARS and titles(chats)[1][0].endswith("…")
+    assert [c["id"] for c in delete_chat(chats, one)] == [two]
+    assert save_chat(first, [{"junk": 1}, "x"], None)[0][0]["messages"] == first  # damaged storage is dropped

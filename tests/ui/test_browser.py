@@ -105,6 +105,77 @@ def test_ratings_are_saved_exported_and_evaluated(page, served, tmp_path):
                  "--fail-under", "refusal.accuracy=1"]) == 1  # today's answer breaks the user's test
 
 
+def ask(page, text: str) -> None:
+    question = page.get_by_label("Question")
+    question.fill(text)
+    question.press("Enter")
+
+
+@pytest.mark.slow
+def test_new_chat_and_earlier_chats_survive_a_reload(page):
+    from playwright.sync_api import expect
+
+    users, bots = page.locator("[data-testid='user']"), page.locator("[data-testid='bot']")
+    expect(users.first).to_contain_text("Who led the Russian delegation")  # the chat of the tests above
+    page.get_by_role("button", name="New chat").click()
+    expect(bots).to_have_count(0)
+    ask(page, "How many bodies did Russia agree to transfer to Ukraine?")
+    expect(bots.filter(has_text="6,000").first).to_be_visible(timeout=30_000)
+    page.locator("#gq-chats").get_by_text("Chats").click()
+    listed = page.locator("#gq-chat-list")
+    expect(listed).to_contain_text("How many bodies did Russia agree")
+    listed.get_by_text("Who led the Russian delegation in Istanbul?").click()  # back to the first chat
+    expect(users).to_have_count(1)
+    expect(users.first).to_contain_text("Who led the Russian delegation")
+    page.reload()
+    expect(page.locator("[data-testid='user']").first).to_contain_text("Who led the Russian delegation",
+                                                                       timeout=30_000)
+    page.locator("#gq-chats").get_by_text("Chats").click()
+    expect(page.locator("#gq-chat-list")).to_contain_text("How many bodies did Russia agree")
+
+
+@pytest.mark.slow
+def test_regenerate_and_edit_a_question(page):
+    from playwright.sync_api import expect
+
+    users, bots = page.locator("[data-testid='user']"), page.locator("[data-testid='bot']")
+    page.get_by_role("button", name="Retry").last.click()
+    expect(bots.filter(has_text="Medinsky").first).to_be_visible(timeout=30_000)
+    expect(users).to_have_count(1)  # asked again in place, not appended
+    page.wait_for_timeout(500)  # the retried answer's last update has landed
+    page.locator("#gq-chat button[aria-label='Edit']").first.click()
+    page.locator("#gq-chat textarea.edit-textarea").fill("Who headed the Ukrainian delegation?")
+    page.get_by_role("button", name="Submit").click()
+    expect(bots.filter(has_text="Rustem Umerov").first).to_be_visible(timeout=30_000)
+    expect(users).to_have_count(1)
+    expect(users.first).to_contain_text("Who headed the Ukrainian delegation?")
+
+
+@pytest.mark.slow
+def test_stop_a_slow_answer(page, served, monkeypatch):
+    import time
+
+    from playwright.sync_api import expect
+
+    _, assistant = served
+    real_ask = assistant.ask
+
+    def slow_ask(question, *args, **kwargs):
+        if "slowly" in question:
+            time.sleep(4)
+        return real_ask(question, *args, **kwargs)
+
+    monkeypatch.setattr(assistant, "ask", slow_ask)
+    ask(page, "Tell me slowly who led the talks")
+    stop = page.get_by_role("button", name="Stop")
+    expect(stop).to_be_visible(timeout=10_000)
+    stop.click()
+    expect(page.locator("[data-testid='bot']").last).to_contain_text("Stopped —", timeout=10_000)
+    expect(page.get_by_role("button", name="Ask")).to_be_visible()
+    page.wait_for_timeout(4_500)  # the answer that was on its way never lands
+    expect(page.locator("[data-testid='bot']").last).to_contain_text("Stopped —")
+
+
 @pytest.mark.slow
 def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
     from playwright.sync_api import expect
