@@ -308,13 +308,18 @@ def _wire_conversations(gr, assistant: Assistant, app, chatbot, question, new_ch
 
 
 def launch(assistant: Assistant, port: int = 7860, block: bool = True):
-    """Serve on 127.0.0.1 only, never shared; system fonts, so no request leaves the machine."""
+    """Serve on 127.0.0.1 only, never shared; system fonts and a Content-Security-Policy of the page's
+    own origin, so no request leaves the machine."""
     import gradio as gr
+    from starlette.middleware import Middleware
+
+    from .headers import SecurityHeaders
 
     app = build_app(assistant.warm_up())
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     app.launch(server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=True, quiet=True,
-               theme=theme, css=CSS, js=JS, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES)
+               theme=theme, css=CSS, js=JS, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES,
+               app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
     print(f"groundqa chat: open {app.local_url} (Ctrl+C to stop)", flush=True)
     if block:
         app.block_thread()

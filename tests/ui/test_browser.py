@@ -251,6 +251,24 @@ def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
 
 
 @pytest.mark.slow
+def test_the_content_security_policy_blocks_anything_off_the_machine(page, served):
+    app, _ = served
+    other = page.context.browser.new_page()
+    elsewhere, violations = [], []
+    other.on("response", lambda r: elsewhere.append(r.url) if urlsplit(r.url).hostname != "127.0.0.1" else None)
+    other.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    response = other.goto(app.local_url)
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    other.get_by_label("Question").wait_for(timeout=30_000)
+    other.evaluate("""() => {  // markup that slipped through would try exactly this
+        const image = document.createElement('img'); image.src = 'https://evil.example/x.png';
+        document.body.appendChild(image); fetch('https://evil.example/beacon').catch(() => {}); }""")
+    other.wait_for_timeout(1_500)
+    assert elsewhere == [] and len(violations) >= 2, (elsewhere, violations)
+    other.close()
+
+
+@pytest.mark.slow
 def test_the_chat_fills_the_screen_and_there_is_one_settings_place(page, served):
     app, _ = served
     for width, height in ((1920, 1080), (1366, 768)):
