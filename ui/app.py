@@ -42,22 +42,18 @@ SEARCHING = "*Searching the sources…*"
 STOPPED = "*Stopped — nothing more will be added to this answer.*"
 STREAM_WORDS, STREAM_PAUSE = 6, 0.015
 CSS = """
+.gq-sources>summary{cursor:pointer;font-size:var(--text-sm)}
+#gq-title h1{font-size:var(--text-xxl);margin:0}
+@media (max-width:640px){#gq-title h1{font-size:var(--text-lg)}.gq-source{padding:.3rem .4rem}}
+footer .show-api,#gq-upload .or{color:var(--body-text-color)}
 .gq-source{border:1px solid var(--border-color-primary);border-radius:6px;padding:.4rem .6rem;margin:.4rem 0;
 font-size:var(--text-md)}
 .gq-source summary{cursor:pointer}.gq-source blockquote{margin:.3rem 0 0 .6rem;font-style:italic}
 .gq-source[open]{border-color:var(--color-accent)}
 .gq-passage{margin-top:.5rem;line-height:1.5}.gq-highlight{background:#ffe58a;color:#000;padding:0 .1rem}
 """
-# Clicking an [n] in an answer opens source n under that answer instead of following the link.
-JS = """
-() => document.addEventListener('click', (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="#gq-"]');
-  if (!link) return;
-  event.preventDefault(); event.stopPropagation();
-  const source = document.getElementById(link.getAttribute('href').slice(1));
-  if (source) { source.open = true; source.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
-}, true)
-"""
+# [n] links open their source in place; Copy and screen readers get plain text (see chat.js).
+JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")
 
 
 def respond(message: str, messages: list[dict], top_k: float, mode: str, assistant: Assistant):
@@ -143,7 +139,7 @@ def build_app(assistant: Assistant):
 
     modes = ["extractive"] + (["llm"] if assistant.settings.llm_url and assistant.settings.llm_model else [])
     with gr.Blocks(title="groundqa") as app:
-        gr.Markdown("## groundqa — answers only from your documents, every citation checked")
+        gr.Markdown("# groundqa — answers only from your documents, every citation checked", elem_id="gq-title")
         with gr.Row():
             with gr.Column(scale=3):
                 examples: list[ExampleMessage] | None = \

@@ -10,6 +10,7 @@ from groundqa import Answer, Citation
 from groundqa.verify import MARKER
 
 CONTEXT_CHARS = 400
+SOURCES_OPEN = "<details class='gq-sources' open>"
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
 _ESCAPED = re.compile(r"\\([\\`*_\[\]<>#|~&$])")
@@ -27,11 +28,11 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
 def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
     """Gradio messages ([{"role", "content"}, ...]) -> [(question, answer), ...] for condensing.
     Content is a string or, as Gradio 6 sends it back, a list of {"type": "text", "text": ...} parts.
-    Sources messages (the ones with a metadata title) are not part of the conversation."""
+    Sources messages are not part of the conversation."""
     pairs, question = [], None
     for message in messages or []:
         content = message_text(message.get("content")) if isinstance(message, dict) else None
-        if content is None or (message.get("metadata") or {}).get("title"):
+        if content is None or is_sources(message):
             continue
         if message.get("role") == "user":
             question = unescape(content)  # as question_markdown showed it
@@ -49,8 +50,7 @@ def rated_turn(messages: list[dict], index: int) -> tuple[str, list[tuple[str, s
         message = messages[at]
         if message.get("role") == "user":
             return None
-        if message.get("role") != "assistant" or (message.get("metadata") or {}).get("title") \
-                or message_text(message.get("content")) is None:
+        if message.get("role") != "assistant" or is_sources(message) or message_text(message.get("content")) is None:
             continue
         asked = next((q for q in range(at - 1, -1, -1) if messages[q].get("role") == "user"), None)
         if asked is None:
@@ -92,12 +92,20 @@ def message_text(content) -> str | None:
 
 
 def sources_message(answer: Answer, documents: dict, turn: int) -> dict | None:
-    """The collapsible message under an answer that lists its sources (None when there are none)."""
+    """The message under an answer that lists its sources, one collapsible block (None when there are
+    none). Our own <details>, not gradio's titled message: that one nests a button in a button."""
     if not answer.citations:
         return None
     title = ("Closest passages — context only, they do not answer the question" if answer.refused
              else f"Sources ({len(answer.citations)}) — click one to see it in its document")
-    return {"role": "assistant", "content": sources_html(answer, documents, turn), "metadata": {"title": title}}
+    return {"role": "assistant", "content": f"{SOURCES_OPEN}<summary>{title}</summary>\n"
+                                            f"{sources_html(answer, documents, turn)}</details>"}
+
+
+def is_sources(message: dict) -> bool:
+    """A sources message (also as earlier versions made them: a message with a metadata title)."""
+    text = message_text(message.get("content")) or ""
+    return text.startswith(SOURCES_OPEN) or bool((message.get("metadata") or {}).get("title"))
 
 
 def sources_html(answer: Answer, documents: dict, turn: int) -> str:

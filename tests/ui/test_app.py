@@ -14,6 +14,7 @@ from groundqa.ui.render import (
     answer_markdown,
     documents_rows,
     history_pairs,
+    is_sources,
     message_text,
     plain_answer,
     question_markdown,
@@ -51,7 +52,7 @@ def test_document_text_in_an_answer_cannot_format_or_inject_markup():
 def test_sources_show_the_quote_highlighted_in_context_and_escaped():
     message = sources_message(Answer("q", "x [1].", [CITATION], refused=False), DOCS, turn=3)
     page = message["content"]
-    assert message["metadata"]["title"].startswith("Sources (1)")
+    assert is_sources(message) and "<summary>Sources (1) — click one" in page
     assert "id='gq-3-1'" in page and "<b>[1]</b> A &amp; B" in page and "<small>(a.txt)</small>" in page
     assert "<mark class='gq-highlight'>The &lt;b&gt;quote&lt;/b&gt; is here.</mark>" in page
     assert "Intro line.<br>" in page and "After it comes more." in page
@@ -60,7 +61,7 @@ def test_sources_show_the_quote_highlighted_in_context_and_escaped():
 
 def test_refusal_sources_are_labelled_context_only():
     refused = Answer("q", "The sources don't say.", [CITATION], refused=True)
-    assert "context only" in sources_message(refused, DOCS, turn=1)["metadata"]["title"]
+    assert "<summary>Closest passages — context only" in sources_message(refused, DOCS, turn=1)["content"]
     assert sources_message(Answer("q", "The sources don't say.", [], refused=True), DOCS, turn=1) is None
 
 

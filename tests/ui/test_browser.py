@@ -112,6 +112,23 @@ def ask(page, text: str) -> None:
 
 
 @pytest.mark.slow
+def test_copy_and_screen_readers_get_plain_text(page, served):
+    app, _ = served
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.local_url)
+    answer = page.locator("[data-testid='bot']").filter(has_text="Medinsky").first
+    label = answer.get_attribute("aria-label")
+    assert label.startswith("Answer: Presidential Aide Vladimir Medinsky [1].") and "#gq-" not in label
+    sources_label = page.locator("[data-testid='bot']").filter(has=page.locator("details.gq-source")).first \
+        .get_attribute("aria-label")
+    assert sources_label.startswith("Answer: Sources:\n[1] Istanbul talks") and "<" not in sources_label
+    page.locator("#gq-chat button[aria-label='Copy message']").nth(1).click()  # the answer's, under it
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Presidential Aide Vladimir Medinsky [1].")
+    assert "\n\nSources:\n[1] Istanbul talks (istanbul-talks-2025-06.txt)\n    “The Istanbul meeting" in copied
+    assert "<" not in copied and "#gq-" not in copied and "](" not in copied
+
+
+@pytest.mark.slow
 def test_new_chat_and_earlier_chats_survive_a_reload(page):
     from playwright.sync_api import expect
 
@@ -281,6 +298,46 @@ def test_the_chat_fills_the_screen_and_there_is_one_settings_place(page, served)
         assert ask["y"] + ask["height"] <= height  # the question box is on screen without scrolling
         assert other.locator("footer").get_by_text("Settings").count() == 0  # gradio's developer panel is hidden
         other.close()
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations (axe-core as axe-playwright-python bundles it)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}" for v in found
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.slow
+def test_axe_finds_no_serious_accessibility_problem(page):
+    page.locator("#gq-chats").get_by_text("Chats").click()  # the list of chats open too
+    page.locator("details.gq-source").first.locator("summary").click()  # and a source with its passage
+    assert serious_accessibility_problems(page) == []
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_answer_and_its_passage_fit_the_screen(page, served, tmp_path):
+    app, _ = served
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(app.local_url)
+    ask(phone, "Who led the Russian delegation in Istanbul?")
+    source = phone.locator("details.gq-source").last
+    source.wait_for(timeout=30_000)
+    source.locator("summary").click()
+    highlight = source.locator("mark.gq-highlight")
+    highlight.wait_for(state="visible", timeout=5_000)
+    box = highlight.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # readable without scrolling sideways
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    boxes = phone.evaluate("""(mark) => { let n = 0;  // bordered boxes around the passage
+        for (let e = mark.parentElement; e; e = e.parentElement) {
+            if (parseFloat(getComputedStyle(e).borderTopWidth) > 0) n++; }
+        return n; }""", highlight.element_handle())
+    assert boxes <= 3, boxes  # the source, the message, the chat; not four nested boxes and more
+    assert serious_accessibility_problems(phone) == []
+    screenshot(phone, tmp_path, "phone.png")
+    phone.close()
 
 
 @pytest.mark.slow

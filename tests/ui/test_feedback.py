@@ -9,7 +9,7 @@ from groundqa.evals.feedback import export_cases, write_cases
 from groundqa.feedback import Feedback, add_details, feedback_file, read_feedback, record_feedback
 from groundqa.ui.app import rate_answer, respond
 from groundqa.ui.cli import main
-from groundqa.ui.render import rated_turn
+from groundqa.ui.render import is_sources, rated_turn
 
 
 def chat(assistant, *questions):
@@ -45,7 +45,7 @@ def test_rated_turn_finds_no_answer_for_a_question_or_an_empty_chat():
 def test_exported_ratings_pass_when_behaviour_holds_and_fail_when_it_does_not(bundled_assistant, tmp_path):
     messages = chat(bundled_assistant, "Who led the Russian delegation?", "What is the capital of Peru?",
                     "Where was the Istanbul meeting held?")
-    answers = [i for i, m in enumerate(messages) if m["role"] == "assistant" and not m.get("metadata")]
+    answers = [i for i, m in enumerate(messages) if m["role"] == "assistant" and not is_sources(m)]
     liked = rate_answer(messages, answers[0], True, bundled_assistant)
     refusal_liked = rate_answer(messages, answers[1], True, bundled_assistant)
     assert refusal_liked.refused and liked.short_answer
