@@ -14,6 +14,7 @@ from groundqa.feedback import RATINGS, Feedback, add_details, record_feedback
 from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, TRASH_FOLDER, UPLOAD_FOLDER
 
 from .conversations import delete_chat, open_chat, save_chat, titles
+from .document_view import add_routes
 from .render import (
     DOCUMENT_HEADERS,
     REFUSAL_NOTICE,
@@ -50,7 +51,8 @@ footer .show-api,#gq-upload .or{color:var(--body-text-color)}
 font-size:var(--text-md)}
 .gq-source summary{cursor:pointer}.gq-source blockquote{margin:.3rem 0 0 .6rem;font-style:italic}
 .gq-source[open]{border-color:var(--color-accent)}
-.gq-passage{margin-top:.5rem;line-height:1.5}.gq-highlight{background:#ffe58a;color:#000;padding:0 .1rem}
+.gq-passage{margin-top:.5rem;line-height:1.5}.gq-open{display:inline-block;margin:.4rem 0 .2rem}
+.gq-highlight{background:#ffe58a;color:#000;padding:0 .1rem}
 """
 # [n] links open their source in place; Copy and screen readers get plain text (see chat.js).
 JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")
@@ -316,6 +318,7 @@ def launch(assistant: Assistant, port: int = 7860, block: bool = True):
     app.launch(server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=True, quiet=True,
                theme=theme, css=CSS, js=JS, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES,
                app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
+    add_routes(app.app, assistant)  # the whole-document view, on the chat's own server
     print(f"groundqa chat: open {app.local_url} (Ctrl+C to stop)", flush=True)
     if block:
         app.block_thread()

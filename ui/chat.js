@@ -38,7 +38,7 @@
   // gradio labels each message with its raw Markdown/HTML; give screen readers the readable text.
   const relabel = () => document.querySelectorAll('#gq-chat [data-testid="bot"], #gq-chat [data-testid="user"]')
     .forEach((message) => {
-      const label = `${message.dataset.testid === 'user' ? 'Your question' : 'Answer'}: ${readable(message)}`;
+      const label = `${message.dataset.testid === 'user' ? 'You asked' : 'Answer'}: ${readable(message)}`;
       if (message.getAttribute('aria-label') !== label) message.setAttribute('aria-label', label);
     });
   let pending = false;  // once per frame, however many changes a streamed answer makes

@@ -9,6 +9,8 @@ import re
 from groundqa import Answer, Citation
 from groundqa.verify import MARKER
 
+from .document_view import document_link
+
 CONTEXT_CHARS = 400
 SOURCES_OPEN = "<details class='gq-sources' open>"
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "
@@ -118,7 +120,9 @@ def sources_html(answer: Answer, documents: dict, turn: int) -> str:
             f"<details class='gq-source' id='gq-{turn}-{citation.number}'>"
             f"<summary><b>[{citation.number}]</b> {html.escape(citation.title)} <small>({where})</small>"
             f"<blockquote>{html.escape(citation.quote)}</blockquote></summary>"
-            f"<div class='gq-passage'>{highlighted_passage(citation, documents)}</div></details>")
+            f"<div class='gq-passage'>{highlighted_passage(citation, documents)}</div>"
+            f"<a class='gq-open' href='{html.escape(document_link(citation))}' target='_blank' rel='noopener'>"
+            f"Open the whole document{' at page ' + str(citation.page) if citation.page else ''} ↗</a></details>")
     return "\n".join(items)
 
 

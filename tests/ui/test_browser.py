@@ -65,6 +65,24 @@ def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_source_opens_its_whole_document_at_the_passage(page):
+    from playwright.sync_api import expect
+
+    source = page.locator("#gq-1-1")
+    with page.context.expect_page() as opened:
+        source.locator("a.gq-open").click()
+    document = opened.value
+    document.wait_for_load_state()
+    hit = document.locator("mark#gq-hit")
+    expect(hit).to_have_text("The Istanbul meeting, held on June 2 at the Çırağan Palace, saw the Russian "
+                             "delegation led by Presidential Aide Vladimir Medinsky.")
+    expect(hit).to_be_in_viewport()
+    assert "Istanbul talks" in document.title() and document.url.startswith(page.url.split("?")[0].rstrip("/"))
+    document.close()
+    assert len(page.context.pages) == 1 and source.locator("mark.gq-highlight").is_visible()  # the chat as it was
+
+
+@pytest.mark.slow
 def test_a_reload_keeps_the_conversation(page):
     from playwright.sync_api import expect
 
