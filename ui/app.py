@@ -47,6 +47,7 @@ CSS = """
 #gq-title h1{font-size:var(--text-xxl);margin:0}
 @media (max-width:640px){#gq-title h1{font-size:var(--text-lg)}.gq-source{padding:.3rem .4rem}}
 footer .show-api,#gq-upload .or{color:var(--body-text-color)}
+#gq-chat .scroll-down-button-container{left:auto;right:.6rem;transform:none}
 .gq-source{border:1px solid var(--border-color-primary);border-radius:6px;padding:.4rem .6rem;margin:.4rem 0;
 font-size:var(--text-md)}
 .gq-source summary{cursor:pointer}.gq-source blockquote{margin:.3rem 0 0 .6rem;font-style:italic}
