@@ -5,6 +5,7 @@
 
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from .render import (
     unescape,
     upload_summary,
 )
+from .startup import Startup
 
 if TYPE_CHECKING:
     from gradio.components.chatbot import ExampleMessage
@@ -39,6 +41,7 @@ EXAMPLES = [
     "Where was the Istanbul meeting held?",
     "What did Vladimir Putin say about the talks?",
 ]
+ASK = "Ask about the documents and press Enter"
 SEARCHING = "*Searching the sources…*"
 STOPPED = "*Stopped — nothing more will be added to this answer.*"
 STREAM_WORDS, STREAM_PAUSE = 6, 0.015
@@ -136,13 +139,18 @@ def remove_document(source: str | None, assistant: Assistant):
             f"{Path(assistant.sources or '.').name}/{TRASH_FOLDER}/)."), documents_rows(assistant.index)
 
 
-def build_app(assistant: Assistant):
-    """The Gradio Blocks app (not launched), so tests and the CLI share it."""
+def build_app(assistant: Assistant, startup: Startup | None = None):
+    """The Gradio Blocks app (not launched), so tests and the CLI share it. With a `startup` still
+    running, the page says "indexing…" and takes questions once it is done."""
     import gradio as gr
+
+    ready = startup is None or startup.ready
 
     modes = ["extractive"] + (["llm"] if assistant.settings.llm_url and assistant.settings.llm_model else [])
     with gr.Blocks(title="groundqa") as app:
         gr.Markdown("# groundqa — answers only from your documents, every citation checked", elem_id="gq-title")
+        banner = gr.Markdown("" if ready or startup is None else startup.status(), elem_id="gq-startup",
+                             visible=not ready)
         with gr.Row():
             with gr.Column(scale=3):
                 examples: list[ExampleMessage] | None = \
@@ -150,8 +158,8 @@ def build_app(assistant: Assistant):
                 chatbot = gr.Chatbot(label="Chat", height="calc(100vh - 300px)", min_height=360, buttons=["copy"],
                                      examples=examples, elem_id="gq-chat", feedback_options=RATINGS, editable="user",
                                      placeholder="Ask a question; answers cite the passages they come from.")
-                question = gr.Textbox(label="Question", placeholder="Ask about the documents and press Enter",
-                                      autofocus=True, submit_btn="Ask", stop_btn=False)
+                question = gr.Textbox(label="Question", placeholder=ASK if ready else "Indexing… one moment",
+                                      autofocus=True, submit_btn="Ask", stop_btn=False, interactive=ready)
                 with gr.Row(visible=False, elem_id="gq-feedback") as details:
                     expected = gr.Textbox(label="What should it have answered? (optional)", scale=3)
                     note = gr.Textbox(label="Note (optional)", scale=3)
@@ -165,7 +173,8 @@ def build_app(assistant: Assistant):
                     earlier = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], type="index",
                                          layout="table", show_label=False, elem_id="gq-chat-list")
                 with gr.Accordion("Documents", open=True):
-                    documents = gr.Dataframe(documents_rows(assistant.index), headers=DOCUMENT_HEADERS,
+                    documents = gr.Dataframe(documents_rows(assistant.index) if ready else [],
+                                             headers=DOCUMENT_HEADERS,
                                              interactive=False, max_height=260, elem_id="gq-documents",
                                              column_widths=["37%", "14%", "13%", "36%"])
                     if assistant.accepts_uploads:
@@ -227,7 +236,20 @@ def build_app(assistant: Assistant):
             documents.select(choose, documents, [selected, remove], api_visibility="private")
             remove.click(drop, selected, [status, documents, selected, remove], api_name="remove_document",
                          concurrency_limit=1)
-        app.load(lambda: documents_rows(assistant.index), None, documents, api_visibility="private")  # live on reload
+        if ready:
+            app.load(lambda: documents_rows(assistant.index), None, documents, api_visibility="private")  # live
+        elif startup is not None:
+            waiting: Startup = startup
+
+            def poll():
+                if not waiting.ready:
+                    return gr.Markdown(waiting.status()), [], gr.Textbox(interactive=False), gr.Timer(active=True)
+                return (gr.Markdown(visible=False), documents_rows(assistant.index),
+                        gr.Textbox(interactive=True, placeholder=ASK), gr.Timer(active=False))
+
+            timer = gr.Timer(1.0)
+            timer.tick(poll, None, [banner, documents, question, timer], api_visibility="private")
+            app.load(poll, None, [banner, documents, question, timer], api_visibility="private")
     return app
 
 
@@ -306,20 +328,24 @@ def _wire_conversations(gr, assistant: Assistant, app, chatbot, question, new_ch
     app.load(restore, [chats, current], [chatbot, earlier], **private)
 
 
-def launch(assistant: Assistant, port: int = 7860, block: bool = True):
+def launch(assistant: Assistant, port: int = 7860, block: bool = True, prepare: Callable[[], object] | None = None):
     """Serve on 127.0.0.1 only, never shared; system fonts and a Content-Security-Policy of the page's
-    own origin, so no request leaves the machine."""
+    own origin, so no request leaves the machine. `prepare` (the first indexing) runs after the
+    window is up, which says "indexing…" meanwhile; without it the assistant is warmed up first."""
     import gradio as gr
     from starlette.middleware import Middleware
 
     from .headers import SecurityHeaders
 
-    app = build_app(assistant.warm_up())
+    startup = Startup(prepare, assistant.sources) if prepare else None
+    app = build_app(assistant if startup else assistant.warm_up(), startup)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     app.launch(server_name="127.0.0.1", server_port=port, share=False, prevent_thread_lock=True, quiet=True,
                theme=theme, css=CSS, js=JS, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES,
                app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
     add_routes(app.app, assistant)  # the whole-document view, on the chat's own server
+    if startup:
+        startup.start()
     print(f"groundqa chat: open {app.local_url} (Ctrl+C to stop)", flush=True)
     if block:
         app.block_thread()

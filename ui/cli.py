@@ -187,6 +187,8 @@ def _model_options(command: argparse.ArgumentParser, readers: bool = True, compa
     command.add_argument("--judge", choices=["learned", "lexical", *both],
                          help="grounding judge for llm mode and citation scoring: the learned support head "
                               "(default) or the lexical check" + ("; both: RAGTruth judged by each" if compare else ""))
+    command.add_argument("--reader-model", metavar="DIR", help="a learned reader made by `groundqa train --out DIR` "
+                         "(default: the one that ships); checked by SHA-256 like the shipped one")
 
 
 def _embedder(args):
@@ -210,7 +212,8 @@ def reader_settings(args, reader: str | None = None) -> dict:
     """Assistant overrides for --reader / --judge ("both" is resolved by the caller)."""
     reader = reader or getattr(args, "reader", None)
     judge = getattr(args, "judge", None)
-    return {k: v for k, v in (("reader", reader), ("judge", judge)) if v and v != "both"}
+    chosen = (("reader", reader), ("judge", judge), ("reader_model", getattr(args, "reader_model", None)))
+    return {k: v for k, v in chosen if v and v != "both"}
 
 
 def _index(args) -> int:
@@ -303,16 +306,19 @@ def _chat(args) -> int:
     say = partial(print, file=sys.stderr, flush=True)
     say("groundqa chat: loading the embedding model (the first run exports it to ONNX, about a minute)…")
     assistant.embedder.warm_up()
+    prepare = None
     if assistant.sources is not None:
-        say(f"groundqa chat: indexing {assistant.sources}…")
-        report = assistant.build(show_progress=sys.stderr.isatty())
-        say(f"groundqa chat: {len(assistant.documents())} documents, {report.chunks_total} chunks "
-            f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
-            f"{len(report.skipped)} skipped)")
-        for path, reason in report.skipped:
-            say(f"warning: skipped {path}: {reason}")
+        def prepare():  # runs once the window is up; the page says "indexing…" meanwhile
+            say(f"groundqa chat: indexing {assistant.sources}…")
+            report = assistant.build(show_progress=sys.stderr.isatty())
+            assistant.warm_up()
+            say(f"groundqa chat: {len(assistant.documents())} documents, {report.chunks_total} chunks "
+                f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+                f"{len(report.skipped)} skipped); ready for questions")
+            for path, reason in report.skipped:
+                say(f"warning: skipped {path}: {reason}")
     say("groundqa chat: starting the window…")
-    launch(assistant, port=args.port)
+    launch(assistant, port=args.port, prepare=prepare)
     return 0
 
 

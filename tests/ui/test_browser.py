@@ -382,5 +382,41 @@ def test_on_a_phone_the_answer_and_its_passage_fit_the_screen(page, served, tmp_
 
 
 @pytest.mark.slow
+def test_the_page_says_indexing_until_the_folder_is_ready(page, corpus, embedder, tmp_path):
+    import threading
+
+    from playwright.sync_api import expect
+
+    from groundqa import Assistant
+    from groundqa.ui.app import launch
+    from tests.ui.conftest import free_port
+
+    assistant = Assistant(index_dir=tmp_path / "index", sources=corpus, embedder=embedder)
+    go = threading.Event()
+
+    def prepare():  # the first indexing, held until the page has been looked at
+        go.wait(30)
+        assistant.build()
+
+    app = launch(assistant, port=free_port(), block=False, prepare=prepare)
+    other = page.context.browser.new_page()
+    try:
+        other.goto(app.local_url)
+        expect(other.locator("#gq-startup")).to_contain_text("Indexing docs…", timeout=30_000)
+        expect(other.get_by_label("Question")).to_be_disabled()
+        go.set()
+        expect(other.locator("#gq-startup")).to_be_hidden(timeout=30_000)
+        expect(other.get_by_label("Question")).to_be_enabled()
+        expect(other.locator("#gq-documents")).to_contain_text("rivers.txt")
+        ask(other, "How many countries does the Danube flow through?")
+        expect(other.locator("[data-testid='bot']").filter(has_text="ten countries").first).to_be_visible(
+            timeout=30_000)
+    finally:
+        go.set()
+        other.close()
+        app.close()
+
+
+@pytest.mark.slow
 def test_the_page_made_no_request_off_the_machine(page):
     assert page.requested_hosts == {"127.0.0.1"}

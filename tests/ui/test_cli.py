@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -166,9 +167,30 @@ def test_ragtruth_judge_both_scores_each_judge(tmp_path, embedder, capsys):
 
 def test_chat_start_up_says_what_it_is_doing(monkeypatch, corpus, embedder, capsys):
     launched = []
-    monkeypatch.setattr("groundqa.ui.app.launch", lambda assistant, port: launched.append((assistant, port)))
+
+    def launch(assistant, port, prepare):  # the window is up; then the folder is indexed
+        launched.append((assistant, port))
+        prepare()
+
+    monkeypatch.setattr("groundqa.ui.app.launch", launch)
     assert main(["chat", "--sources", str(corpus), "--port", "7999"]) == 0
     err = capsys.readouterr().err
-    assert "loading the embedding model" in err and f"indexing {corpus}" in err
-    assert "2 documents, " in err and "2 added" in err and "starting the window" in err
+    assert err.index("loading the embedding model") < err.index("starting the window") < err.index(
+        f"indexing {corpus}")
+    assert "2 documents, " in err and "2 added" in err and "ready for questions" in err
     assert launched[0][1] == 7999 and launched[0][0].index.chunks  # the window gets the index it built
+
+
+def test_a_reader_model_of_ones_own_is_used_and_a_missing_one_named(tmp_path, embedder, capsys):
+    from groundqa.cross_encoder import DEFAULT_MODEL
+
+    own = tmp_path / "my-reader"
+    shutil.copytree(DEFAULT_MODEL, own)
+    manifest = json.loads((own / "manifest.json").read_text())
+    manifest["version"] = "own"
+    (own / "manifest.json").write_text(json.dumps(manifest))
+    question = "Who led the Russian delegation?"
+    assert main(["ask", question, "--reader", "learned", "--reader-model", str(own), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reader"].endswith(" own")
+    assert main(["ask", question, "--reader", "learned", "--reader-model", str(tmp_path / "nope")]) == 2
+    assert "learned reader at" in capsys.readouterr().err
