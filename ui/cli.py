@@ -182,7 +182,7 @@ def _model_options(command: argparse.ArgumentParser, readers: bool = True, compa
     both = ["both"] if compare else []
     command.add_argument("--reader", choices=["learned", "lexical", *both],
                          help="who picks the answer: the lexical scorer (default) or the learned cross-encoder "
-                              "(refuses more, answers fewer; README 'Measured')"
+                              "(better on others' text; README 'Measured')"
                               + ("; both: run each and report them side by side" if compare else ""))
     command.add_argument("--judge", choices=["learned", "lexical", *both],
                          help="grounding judge for llm mode and citation scoring: the learned support head "

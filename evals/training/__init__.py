@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = "1"
+VERSION = "2"
 TRAIN_RECORDS = 7000  # HaluEval QA dev records 1-7,000 train; 7,001-8,000 validate
 SUMMARY_RECORDS = 1500
 TRAIN_ARTICLES = 1200  # summarization dev records 1-1,200 train; 1,201-1,500 validate
@@ -35,6 +35,7 @@ def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: 
     from .export import export_int8, write_artifact
     from .loop import Hyperparameters, predict, train
     from .network import CrossEncoderNet, encode, tokenizer
+    from .questions import summary_questions
 
     torch.manual_seed(seed)
     work.mkdir(parents=True, exist_ok=True)
@@ -44,10 +45,12 @@ def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: 
     articles = data.load_summaries(SUMMARY_RECORDS)
     train_articles, valid_articles = articles[:TRAIN_ARTICLES], articles[TRAIN_ARTICLES:]
     single_hop = [r for r in train_records[:reader_records] if data.single_hop(r)]
-    training = (data.reader_examples(single_hop, rng) + data.cloze_examples(train_articles, rng, per_article=4)
+    training = (data.reader_examples(single_hop, rng) + data.cloze_examples(train_articles, rng, per_article=3)
+                + summary_questions(train_articles, rng)
                 + data.judge_examples(train_records[:judge_records], rng, train_articles, summary_pairs))
     validation = (data.reader_examples([r for r in valid_records if data.single_hop(r)], random.Random(seed + 1))
                   + data.cloze_examples(valid_articles, random.Random(seed + 3))
+                  + summary_questions(valid_articles, random.Random(seed + 4))
                   + data.judge_examples(valid_records, random.Random(seed + 2)))
     log(f"{len(training):,} training examples, {len(validation):,} validation examples")
     model_path = bundled_model_path()

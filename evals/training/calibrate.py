@@ -60,6 +60,7 @@ def dev_questions(records: list[dict], articles: list[dict], rng: random.Random,
     questions with a name swapped for another's (unanswerable); and news cloze questions about
     indexed articles, cloze questions about articles not indexed (unanswerable)."""
     from .examples import _swap, cloze_examples, single_hop
+    from .questions import summary_questions
 
     records = list(records)
     rng.shuffle(records)
@@ -76,11 +77,12 @@ def dev_questions(records: list[dict], articles: list[dict], rng: random.Random,
     half = len(articles) // 2
     texts += [a["document"] for a in articles[:half]]
     for number, article in enumerate(articles):
-        for example in cloze_examples([article], rng, per_article=1):
-            if example.kind == "cloze" and example.span:
+        made = cloze_examples([article], rng, per_article=1) + summary_questions([article], rng, per_article=1)
+        for example in made:
+            if example.kind in ("cloze", "summary-question") and example.span:
                 gold = example.second[example.span[0]:example.span[1]]
                 cases.append((example.first, gold if number < half else None))
-            elif example.kind == "cloze-swapped" and number < half:
+            elif example.kind in ("cloze-swapped", "summary-question-swapped") and number < half:
                 cases.append((example.first, None))
     return texts, cases
 
@@ -130,9 +132,11 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
                               "bias": round(bias, 6)},
             "threshold": round(threshold, 2), "curve": curve,
             "how": f"a logistic layer over the cross-encoder's logit and the lexical evidence, fitted on the "
-                   f"{len(y):,} candidate sentences the engine retrieves for held-out HaluEval dev questions "
-                   f"({int(answerable_cases.sum())} answerable; {int((~answerable_cases).sum())} unanswerable: own "
-                   f"knowledge not indexed, or a name swapped); the threshold maximises the mean of 'answered "
+                   f"{len(y):,} candidate sentences the engine retrieves for held-out dev questions — HaluEval QA "
+                   f"records and news questions (cloze and made from the human summaries) about held-out "
+                   f"summarization articles — ({int(answerable_cases.sum())} answerable; "
+                   f"{int((~answerable_cases).sum())} unanswerable: own document not indexed, or a name "
+                   f"swapped); the threshold maximises the mean of 'answered "
                    f"with the gold answer' and 'refused' on out-of-fold predictions (two folds by question): "
                    f"{score:.3f}."}
 

@@ -74,7 +74,10 @@ Made by `groundqa train` (seed {facts['hyperparameters']['seed']}; resumable fro
 ## Data (dev splits only)
 
 HaluEval QA records 1–{facts['train_records']:,} train; records {facts['train_records'] + 1:,}–8,000 validate
-(calibration and threshold). HaluEval summarization dev records 1–{facts['summary_records']:,} give judge pairs.
+(calibration and threshold). HaluEval summarization dev records 1–{facts['summary_records']:,} give judge pairs
+and news reader pairs: cloze questions made from articles' sentences, and questions made from the human
+summaries' sentences, answered by the article sentence that says the same in other words (articles
+1–1,200 train, the rest validate and calibrate).
 Never the HaluEval test records (8,001–10,000), `../shared/benchmarks/external/` or the bundled eval sets.
 
 | examples | count |

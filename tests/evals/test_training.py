@@ -48,6 +48,28 @@ def test_cloze_questions_ask_for_what_the_sentence_says():
     assert {"cloze-other", "cloze-swapped"} <= {e.kind for e in built}
 
 
+def test_summary_questions_ask_in_other_words_and_are_answered_by_the_article():
+    from groundqa.evals.metrics import normalize
+    from groundqa.evals.training.questions import question_from, summary_questions
+
+    asked = question_from("Israel and the United States opposed the move.", random.Random(1))
+    assert asked is not None and asked[1] in ("Israel", "United States") and asked[1] not in asked[0]
+    assert question_from("Marseille prosecutor says no videos were used.", random.Random(0)) is None
+    built = summary_questions(data.load_summaries(30), random.Random(0))
+    asked_ones = [e for e in built if e.kind == "summary-question"]
+    assert asked_ones and all(e.label == 1.0 and e.span for e in asked_ones)
+    for example in asked_ones:
+        answer = example.second[example.span[0]:example.span[1]]
+        assert answer and answer not in example.first
+    negatives = [e for e in built if e.label == 0.0]
+    assert {"summary-question-same", "summary-question-other"} <= {e.kind for e in negatives}
+    for example in negatives:  # no negative holds the answer it is asked for
+        if example.kind != "summary-question-swapped":
+            positive = next(e for e in asked_ones if e.first == example.first)
+            answer = normalize(positive.second[positive.span[0]:positive.span[1]])
+            assert f" {answer} " not in f" {normalize(example.second)} "
+
+
 def test_training_resumes_and_exports_a_model_the_engine_can_load(tmp_path):
     import numpy as np
 
