@@ -82,10 +82,22 @@ def read_feedback(path: Path | None = None) -> list[Feedback]:
     ratings = []
     for row in merged.values():
         try:
-            ratings.append(Feedback(**row))
+            feedback = Feedback(**row)
         except TypeError:  # details whose rating line is missing
             continue
+        if _well_formed(feedback):
+            ratings.append(feedback)
     return ratings
+
+
+def _well_formed(feedback: Feedback) -> bool:
+    """A line edited by hand into other types is skipped, not a crash later."""
+    return (feedback.rating in RATINGS and isinstance(feedback.question, str) and isinstance(feedback.answer, str)
+            and isinstance(feedback.history, list) and all(isinstance(t, list | tuple) and len(t) == 2
+                                                           and all(isinstance(x, str) for x in t)
+                                                           for t in feedback.history)
+            and isinstance(feedback.citations, list) and all(isinstance(c, dict) for c in feedback.citations)
+            and all(isinstance(v, str) for v in (feedback.expected, feedback.short_answer) if v is not None))
 
 
 def _append(row: dict, path: Path | None) -> Path:

@@ -203,7 +203,7 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
             index = event.index if isinstance(event.index, int) else event.index[0]
             try:
                 feedback = rate_answer(messages, index, event.liked, assistant, previous)
-            except GroundQAError as exc:
+            except (GroundQAError, OSError) as exc:  # a full or read-only disk, too
                 return None, gr.Row(visible=False), f"⚠️ The rating was not saved: {exc}"
             if feedback is None:
                 return None, gr.Row(visible=False), ""
@@ -212,7 +212,10 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
 
         def detail(feedback, right_answer, remark):
             if feedback and ((right_answer or "").strip() or (remark or "").strip()):
-                add_details(feedback.id, right_answer, remark)
+                try:
+                    add_details(feedback.id, right_answer, remark)
+                except OSError as exc:
+                    return right_answer, remark, gr.Row(visible=True), f"⚠️ Not saved: {exc}"
                 return "", "", gr.Row(visible=False), "Saved, thank you."
             return right_answer, remark, gr.Row(visible=False), ""
 
@@ -242,8 +245,9 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
             waiting: Startup = startup
 
             def poll():
-                if not waiting.ready:
-                    return gr.Markdown(waiting.status()), [], gr.Textbox(interactive=False), gr.Timer(active=True)
+                if not waiting.ready:  # still indexing, or failed (then the page says why and stops asking)
+                    return (gr.Markdown(waiting.status()), [], gr.Textbox(interactive=False),
+                            gr.Timer(active=waiting.failure is None))
                 return (gr.Markdown(visible=False), documents_rows(assistant.index),
                         gr.Textbox(interactive=True, placeholder=ASK), gr.Timer(active=False))
 
@@ -313,6 +317,7 @@ def _wire_conversations(gr, assistant: Assistant, app, chatbot, question, new_ch
     for event in (asking, retrying, editing, picking):
         event.then(ready, None, question, queue=False, **private).then(
             store, [chatbot, chats, current], kept_outputs, **private)
+
     def stopped(messages):
         messages = list(messages or [])
         if messages and isinstance(messages[-1], dict) and message_text(messages[-1].get("content")) == SEARCHING:

@@ -11,6 +11,8 @@
       return `${head.trim()}\n    “${quote ? quote.textContent.trim() : ''}”`;
     }).join('\n');
   };
+  const reveal = (source) => (source.querySelector('mark.gq-highlight') || source)
+    .scrollIntoView({block: 'center', behavior: 'smooth'});
   const rowOf = (button) => {
     let row = button.closest('.message-buttons') || button;
     while (row && !(row.classList && row.classList.contains('message-row'))) row = row.previousElementSibling;
@@ -23,7 +25,8 @@
     if (link) {
       event.preventDefault(); event.stopPropagation();
       const source = document.getElementById(link.getAttribute('href').slice(1));
-      if (source) source.open = true;  // the toggle listener below brings its passage into view
+      if (source && source.open) reveal(source);
+      else if (source) source.open = true;  // the toggle listener below brings its passage into view
       return;
     }
     // Copy gives plain text: the answer with [n] markers, then its numbered sources.
@@ -38,9 +41,7 @@
   // An opened source scrolls so that its highlighted passage is in view, not below the fold.
   document.addEventListener('toggle', (event) => {
     const source = event.target;
-    if (!(source.matches && source.matches('details.gq-source') && source.open)) return;
-    const mark = source.querySelector('mark.gq-highlight') || source;
-    mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+    if (source.matches && source.matches('details.gq-source') && source.open) reveal(source);
   }, true);
   // gradio labels each message with its raw Markdown/HTML; give screen readers the readable text.
   const relabel = () => document.querySelectorAll('#gq-chat [data-testid="bot"], #gq-chat [data-testid="user"]')

@@ -13,18 +13,19 @@ import uuid
 from .render import message_text, unescape
 
 TITLE_CHARS = 60
+MAX_CHATS = 50  # browser storage holds a few MB; the oldest chats go first
 
 
 def save_chat(messages: list[dict], chats: list[dict] | None, current: str | None) -> tuple[list[dict], str | None]:
-    """Put the conversation into `chats` (newest first): update the current one, or add it as a new
-    one; an empty conversation is not kept. Returns (chats, the current chat's id)."""
+    """Put the conversation into `chats` (newest first, at most MAX_CHATS): update the current one, or
+    add it as a new one; an empty conversation is not kept. Returns (chats, the current chat's id)."""
     chats = [c for c in chats or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
     if not messages:
         return chats, current
     chat_id = current or uuid.uuid4().hex[:12]
     chats = [{"id": chat_id, "title": title(messages), "messages": messages}] + [c for c in chats
                                                                                   if c["id"] != chat_id]
-    return chats, chat_id
+    return chats[:MAX_CHATS], chat_id
 
 
 def open_chat(chats: list[dict] | None, chat_id: str | None) -> list[dict]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from groundqa.errors import GroundQAError
+from groundqa.errors import REPORT_BUG, GroundQAError
 
 
 class Startup:
@@ -42,5 +43,8 @@ class Startup:
             self.prepare()
         except GroundQAError as exc:
             self.failure = str(exc)
+        except Exception as exc:  # a bug: the page says so, the terminal shows where
+            traceback.print_exc()
+            self.failure = f"{type(exc).__name__}: {exc} ({REPORT_BUG})"
         finally:
             self._done.set()

@@ -222,3 +222,29 @@ def test_chats_are_kept_newest_first_updated_in_place_and_deleted():
     assert len(titles(chats)[1][0]) == TITLE_CHARS and titles(chats)[1][0].endswith("…")
     assert [c["id"] for c in delete_chat(chats, one)] == [two]
     assert save_chat(first, [{"junk": 1}, "x"], None)[0][0]["messages"] == first  # damaged storage is dropped
+
+
+def test_only_the_newest_chats_are_kept():
+    from groundqa.ui.conversations import MAX_CHATS, save_chat
+
+    chats: list = []
+    for number in range(MAX_CHATS + 5):
+        chats, _ = save_chat([{"role": "user", "content": f"question {number}"}], chats, None)
+    assert len(chats) == MAX_CHATS and chats[0]["title"] == f"question {MAX_CHATS + 4}"
+
+
+def test_a_failed_first_indexing_is_said_on_the_page(capsys):
+    from groundqa.errors import InputError
+    from groundqa.ui.startup import Startup
+
+    def broken():
+        raise InputError("no .txt/.md/.html/.pdf/.docx files found under /empty")
+
+    def bug():
+        raise KeyError("x")
+
+    for prepare, said in ((broken, "no .txt/.md"), (bug, "KeyError")):
+        startup = Startup(prepare, "/data/empty").start()
+        startup._done.wait(5)
+        assert not startup.ready and said in startup.status() and "Indexing empty failed" in startup.status()
+    assert "Traceback" in capsys.readouterr().err  # a bug also shows where, in the terminal

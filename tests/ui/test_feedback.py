@@ -73,6 +73,8 @@ def test_feedback_file_survives_broken_lines_and_unknown_ratings_are_refused(tmp
     record_feedback(Feedback("Incomplete", "q", [], "a", False), path)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("{not json\n" + "[" * 100_000 + "\n" + json.dumps({"id": "orphan", "note": "x"}) + "\n")
+        handle.write(json.dumps({"id": "odd", "rating": "Like", "question": "q", "history": "not a list",
+                                 "answer": "a", "refused": False, "citations": {"x": 1}}) + "\n")
     assert [f.rating for f in read_feedback(path)] == ["Incomplete"]
     with pytest.raises(ValueError, match="unknown rating"):
         record_feedback(Feedback("Meh", "q", [], "a", False), path)
