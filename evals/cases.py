@@ -51,7 +51,7 @@ def load_cases(path: str | Path) -> tuple[list[Case], list[str]]:
             case = _parse(json.loads(line), path.stem)
             if case.id in seen:
                 raise ValueError(f"duplicate id {case.id!r}")
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError; "[[[…" recurses
             problems.append(f"{path}:{number}: {exc}")
             continue
         seen.add(case.id)

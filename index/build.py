@@ -138,6 +138,10 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
     """Hash every file; keep unchanged ones as they are, load and chunk the rest, skip bad ones."""
     plan = Plan()
     for path in _progress(paths, show_progress, "Reading"):
+        if not _valid_name(path):  # one such file must not fail the whole build
+            shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            report.skipped.append((shown, "its name is not valid UTF-8; rename the file"))
+            continue
         try:
             data = read_source_bytes(path)
         except LoaderError as exc:
@@ -165,6 +169,14 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
         (report.updated if known else report.added).append(source)
     report.removed = sorted(set(previous.files) - set(plan.files))
     return plan
+
+
+def _valid_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
+    return True
 
 
 def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: BuildReport,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.jsonl"
+_GENERATION = re.compile(r"gen-\d{6,12}")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -32,8 +34,9 @@ def current_generation(index_dir: Path) -> Path | None:
     if name is None:
         return None
     generation = Path(index_dir) / name
-    if not name.startswith("gen-") or not generation.is_dir():
-        raise CorruptIndexError(f"index at {index_dir} is corrupt: CURRENT points to missing {name!r}; "
+    # a generation's name and nothing else: "gen-000001/../../elsewhere/gen-000001" must not escape
+    if not _GENERATION.fullmatch(name) or not generation.is_dir():
+        raise CorruptIndexError(f"index at {index_dir} is corrupt: CURRENT points to missing {name[:80]!r}; "
                                 f"run `groundqa index --rebuild`")
     return generation
 
@@ -57,9 +60,9 @@ def publish_generation(index_dir: Path, staging: Path, manifest: dict) -> Path:
         name: sha256_bytes((staging / name).read_bytes()) for name in (VECTORS, CHUNKS, DOCUMENTS)
     })
     _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False).encode())
-    previous = current_generation_name(index_dir)
-    number = int(previous.split("-")[1]) + 1 if previous else 1
-    final = index_dir / f"gen-{number:06d}"
+    # numbered after every generation folder there is, whatever CURRENT says (it may be damaged)
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if _GENERATION.fullmatch(p.name)]
+    final = index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
     if final.exists():
         shutil.rmtree(final)
     os.replace(staging, final)
@@ -79,17 +82,29 @@ def remove_abandoned_staging(index_dir: Path) -> None:
 
 def current_generation_name(index_dir: Path) -> str | None:
     pointer = Path(index_dir) / "CURRENT"
-    return pointer.read_text().strip() if pointer.exists() else None
+    try:
+        return pointer.read_bytes()[:200].decode("utf-8", "replace").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CorruptIndexError(f"index at {index_dir} is corrupt: cannot read CURRENT ({exc}); "
+                                f"run `groundqa index --rebuild`") from None
 
 
 def read_manifest(generation: Path) -> dict:
     """The manifest of a generation, after checking every file against its checksum."""
     try:
         manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-        for name, expected in manifest["checksums"].items():
+        checksums, files = manifest["checksums"], manifest.get("files", {})
+        if not isinstance(checksums, dict) or set(checksums) != {VECTORS, CHUNKS, DOCUMENTS}:
+            raise ValueError("its checksums are not the three index files'")
+        if not isinstance(files, dict) or not all(isinstance(f, dict) and isinstance(f.get("sha256"), str)
+                                                  for f in files.values()):
+            raise ValueError("its file list is damaged")
+        for name, expected in checksums.items():
             if sha256_bytes((generation / name).read_bytes()) != expected:
                 raise ValueError(f"{name} fails its checksum")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise CorruptIndexError(f"index at {generation.parent} is corrupt ({exc}); "
                                 f"run `groundqa index --rebuild`") from None
     if manifest.get("format") != FORMAT_VERSION:

@@ -20,9 +20,18 @@ def iter_source_files(root: str | Path) -> list[Path]:
     if root.is_file():
         return [root] if root.suffix.lower() in SUPPORTED_SUFFIXES else []
     found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(Path(folder) / name)
-    return found
+    waiting = [root]  # a stack, not recursion: a folder nested thousands deep is just a long walk
+    while waiting:
+        folder = waiting.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable folder: skipped, as os.walk did
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                waiting.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(Path(entry.path))
+    return sorted(found)
