@@ -43,17 +43,10 @@ def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOA
     """
     file, corpus = Path(file), Path(corpus).resolve()
     base = safe_upload_name(name or file.name)
-    size = file.stat().st_size
-    if size > max_bytes:
-        raise LoaderError(base, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
-    data = file.read_bytes()
     folder = corpus / UPLOAD_FOLDER
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise LoaderError(base, f"{folder} is not a plain folder; uploads are refused rather than written elsewhere")
-    try:
-        load(folder / base, corpus, data)
-    except LoaderError as exc:
-        raise LoaderError(base, exc.reason) from None
+    data = _loadable_bytes(file, folder / base, corpus, base, max_bytes)
     folder.mkdir(exist_ok=True)
     digest = hashlib.sha256(data).digest()
     current = folder / base
@@ -72,6 +65,20 @@ def save_upload(file: str | Path, corpus: str | Path, max_bytes: int = MAX_UPLOA
         if _write(target, data):
             return f"{UPLOAD_FOLDER}/{target.name}", True
     raise LoaderError(base, f"too many files of that name in {folder}; rename it")
+
+
+def _loadable_bytes(file: Path, target: Path, corpus: Path, shown: str, max_bytes: int) -> bytes:
+    """The bytes of `file`, once they are within the size limit and load as a document at `target`;
+    LoaderError names the file as `shown`."""
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise LoaderError(shown, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
+    data = file.read_bytes()
+    try:
+        load(target, corpus, data)
+    except LoaderError as exc:
+        raise LoaderError(shown, exc.reason) from None
+    return data
 
 
 def _candidates(folder: Path, base: str):
@@ -141,14 +148,7 @@ def replace_source(corpus: str | Path, source: str, file: str | Path, max_bytes:
     if file.suffix.lower() != path.suffix.lower():
         raise InputError(f"{file.name} is a {file.suffix or 'suffix-less'} file; the new version of {source} must "
                          f"be a {path.suffix} file too (or add it as a document of its own)")
-    size = file.stat().st_size
-    if size > max_bytes:
-        raise LoaderError(file.name, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
-    data = file.read_bytes()
-    try:
-        load(path, Path(corpus).resolve(), data)
-    except LoaderError as exc:
-        raise LoaderError(file.name, exc.reason) from None
+    data = _loadable_bytes(file, path, Path(corpus).resolve(), file.name, max_bytes)
     if path.read_bytes() == data:
         return False
     return _write(path, data, replace=True)

@@ -48,7 +48,7 @@ def document_page(assistant: Assistant, source: str, start: int, end: int, diges
     if document is None:
         return 404, _page("Not found", f"<p>{html.escape(source)} is not in the index.</p>")
     text = document.text
-    found = 0 <= start < end <= len(text) and quote_digest(text[start:end]) == digest
+    found = _still_cited(text, start, end, digest)
     if found:
         body = (f"{html.escape(text[:start])}<mark id='gq-hit'>{html.escape(text[start:end])}</mark>"
                 f"{html.escape(text[end:])}")
@@ -76,17 +76,16 @@ def page_image(assistant: Assistant, source: str, page: int, start: int, end: in
     path = Path(assistant.sources or ".") / source
     if document is None or not document.page_starts or not path.is_file():
         return None
-    quote = document.text[start:end] if 0 <= start < end <= len(document.text) else ""
     pdf = pdfium.PdfDocument(str(path))
     try:
         if not 1 <= page <= len(pdf):
             return None
         printed = pdf[page - 1]
         image = printed.render(scale=PAGE_SCALE).to_pil().convert("RGB")  # RGB: the drawing below blends
-        if quote and quote_digest(quote) == digest:
+        if _still_cited(document.text, start, end, digest):
             overlay = ImageDraw.Draw(image, "RGBA")
             height = printed.get_height()
-            for left, bottom, right, top in _quote_rects(printed.get_textpage(), quote):
+            for left, bottom, right, top in _quote_rects(printed.get_textpage(), document.text[start:end]):
                 overlay.rectangle([left * PAGE_SCALE, (height - top) * PAGE_SCALE,
                                    right * PAGE_SCALE, (height - bottom) * PAGE_SCALE],
                                   fill=(255, 213, 0, 90), outline=(202, 138, 4, 255))
@@ -95,6 +94,11 @@ def page_image(assistant: Assistant, source: str, page: int, start: int, end: in
         return buffer.getvalue()
     finally:
         pdf.close()
+
+
+def _still_cited(text: str, start: int, end: int, digest: str) -> bool:
+    """The link's passage is still at its offsets (the document did not change since the answer)."""
+    return 0 <= start < end <= len(text) and quote_digest(text[start:end]) == digest
 
 
 def _quote_rects(textpage, quote: str) -> list[tuple[float, float, float, float]]:
