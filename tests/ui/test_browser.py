@@ -45,7 +45,7 @@ def screenshot(page, tmp_path: Path, name: str) -> Path:
 def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
     from playwright.sync_api import expect
 
-    question = page.get_by_label("Question")
+    question = page.get_by_role("textbox", name="Question")
     question.fill("Who led the Russian delegation in Istanbul?")
     question.press("Enter")
     source = page.locator("#gq-1-1")
@@ -127,7 +127,7 @@ def test_ratings_are_saved_exported_and_evaluated(page, served, tmp_path):
 
 
 def ask(page, text: str) -> None:
-    question = page.get_by_label("Question")
+    question = page.get_by_role("textbox", name="Question")
     question.fill(text)
     question.press("Enter")
 
@@ -220,7 +220,7 @@ def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
 
     sources = page.locator("details.gq-source")
     shown_before = sources.count()
-    question = page.get_by_label("Question")
+    question = page.get_by_role("textbox", name="Question")
     question.fill("What is the capital of Australia?")
     question.press("Enter")
     page.get_by_text("Closest passages — context only").first.wait_for(timeout=30_000)  # comes last
@@ -278,7 +278,7 @@ def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path)
 def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
     hostile = ("Who led the talks? ![x](https://evil.example/pixel.png) <img src='https://evil.example/i.png'> "
                "<iframe src='https://evil.example/f'></iframe>")
-    question = page.get_by_label("Question")
+    question = page.get_by_role("textbox", name="Question")
     question.fill(hostile)
     question.press("Enter")
     user = page.locator("[data-testid='user']").last
@@ -297,7 +297,7 @@ def test_the_content_security_policy_blocks_anything_off_the_machine(page, serve
     other.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     response = other.goto(app.local_url)
     assert "default-src 'self'" in response.headers["content-security-policy"]
-    other.get_by_label("Question").wait_for(timeout=30_000)
+    other.get_by_role("textbox", name="Question").wait_for(timeout=30_000)
     other.evaluate("""() => {  // markup that slipped through would try exactly this
         const image = document.createElement('img'); image.src = 'https://evil.example/x.png';
         document.body.appendChild(image); fetch('https://evil.example/beacon').catch(() => {}); }""")
@@ -334,7 +334,7 @@ def test_the_chat_fills_the_screen_and_there_is_one_settings_place(page, served)
         other.goto(app.local_url)
         chat = other.locator("#gq-chat")
         chat.wait_for(timeout=30_000)
-        box, ask = chat.bounding_box(), other.get_by_label("Question").bounding_box()
+        box, ask = chat.bounding_box(), other.get_by_role("textbox", name="Question").bounding_box()
         assert box["height"] >= 0.55 * height, (width, box)  # not a fixed 470 px
         assert ask["y"] + ask["height"] <= height  # the question box is on screen without scrolling
         assert other.locator("footer").get_by_text("Settings").count() == 0  # gradio's developer panel is hidden
@@ -403,10 +403,10 @@ def test_the_page_says_indexing_until_the_folder_is_ready(page, corpus, embedder
     try:
         other.goto(app.local_url)
         expect(other.locator("#gq-startup")).to_contain_text("Indexing docs…", timeout=30_000)
-        expect(other.get_by_label("Question")).to_be_disabled()
+        expect(other.get_by_role("textbox", name="Question")).to_be_disabled()
         go.set()
         expect(other.locator("#gq-startup")).to_be_hidden(timeout=30_000)
-        expect(other.get_by_label("Question")).to_be_enabled()
+        expect(other.get_by_role("textbox", name="Question")).to_be_enabled()
         expect(other.locator("#gq-documents")).to_contain_text("rivers.txt")
         ask(other, "How many countries does the Danube flow through?")
         expect(other.locator("[data-testid='bot']").filter(has_text="ten countries").first).to_be_visible(
