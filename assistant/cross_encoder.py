@@ -162,7 +162,9 @@ def _read_manifest(folder: Path) -> dict:
 
 
 def _session(path: Path, sha256: str):
-    import onnxruntime
+    from groundqa.sources.offline import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
 
     try:
         data = path.read_bytes()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from groundqa.index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
-from groundqa.sources import BUNDLED_CORPUS, remove_source, replace_source, save_upload, source_path
+from groundqa.sources import BUNDLED_CORPUS, Document, remove_source, replace_source, save_upload, source_path
 
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
 from .condense import condense
@@ -160,9 +160,19 @@ class Assistant:
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
             top_k: int | None = None, mode: str | None = None, reader: str | None = None) -> Answer:
         """Answer `question` (with optional chat `history`) from the sources, or refuse."""
+        return self.ask_with_documents(question, history, top_k=top_k, mode=mode, reader=reader)[0]
+
+    def ask_with_documents(self, question: str, history: list[tuple[str, str]] | None = None, *,
+                           top_k: int | None = None, mode: str | None = None,
+                           reader: str | None = None) -> tuple[Answer, dict[str, Document]]:
+        """`ask`, and the documents of the index snapshot the answer came from, so a passage is shown
+        in the same text it was quoted from even when a rebuild lands meanwhile."""
+        index = self.index  # one snapshot for the whole answer
+        return self._answer(index, question, history, top_k, mode, reader), index.documents
+
+    def _answer(self, index: Index, question, history, top_k, mode, reader) -> Answer:
         question = _clean_question(question)
         settings = self.settings.override(top_k=top_k, mode=mode, reader=reader)
-        index = self.index  # one snapshot for the whole answer, even if a rebuild lands meanwhile
         history = _clean_history(history)
         standalone = condense(question, history, self.embedder, _short_answer_of(history))
         query_vector = self.embedder.embed([standalone])[0]

@@ -70,7 +70,9 @@ class OnnxEncoder:
 
 def session_options():
     """ONNX Runtime options for every groundqa model: quiet, and no spinning threads."""
-    import onnxruntime
+    from groundqa.sources.offline import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
@@ -81,7 +83,9 @@ def session_options():
 
 
 def _session(model_path: str, quantized: bool):
-    import onnxruntime
+    from groundqa.sources.offline import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
 
     options = session_options()
     for attempt in (1, 2):

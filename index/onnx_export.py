@@ -38,7 +38,9 @@ def check_mean_pooled(model_path: str | Path) -> int:
 
 def exported_model(model_path: str | Path, quantized: bool) -> Path:
     """Path of the cached ONNX export of `model_path`, exporting it first if needed."""
-    import onnxruntime
+    from groundqa.sources.offline import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
 
     model_path = Path(model_path)
     weights = model_path / "model.safetensors"

@@ -1,11 +1,13 @@
-"""Keep the Hugging Face and Gradio libraries off the network, explicitly and only where needed.
+"""Keep the Hugging Face, Gradio and ONNX Runtime libraries off the network, explicitly and only where needed.
 
 Nothing here runs on import. `offline()` scopes the switches to a block (loading a model);
-`force_offline()` sets them for the rest of a process that groundqa owns (the `groundqa` command).
+`force_offline()` sets them for the rest of a process that groundqa owns (the `groundqa` command);
+`import_onnxruntime()` is the one way groundqa imports ONNX Runtime.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -20,7 +22,9 @@ SWITCHES = {
     "TOKENIZERS_PARALLELISM": "false",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
+    "ORT_DISABLE_TELEMETRY": "1",
 }
+log = logging.getLogger("groundqa")
 
 
 def force_offline() -> None:
@@ -46,6 +50,22 @@ def offline() -> Iterator[None]:
                 os.environ[name] = value
         # loaded inside the block, the library read the switch: give it the caller's setting back
         _set_hub_constant(hub_was if hub_was is not None else _truthy(saved["HF_HUB_OFFLINE"]))
+
+
+def import_onnxruntime():
+    """onnxruntime, with its telemetry off. ONNX Runtime 1.32 on Linux sends 1DS telemetry (DNS
+    queries for mobile.events.data.microsoft.com about 10 s after the first session) unless
+    ORT_DISABLE_TELEMETRY is set when it is imported; `disable_telemetry_events()` alone does not
+    stop it (measured under strace)."""
+    if "onnxruntime" not in sys.modules:
+        os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    elif not _truthy(os.environ.get("ORT_DISABLE_TELEMETRY")):
+        log.warning("onnxruntime was imported before groundqa with its telemetry on; set "
+                    "ORT_DISABLE_TELEMETRY=1 before importing it to keep the process off the network")
+    import onnxruntime
+
+    onnxruntime.disable_telemetry_events()
+    return onnxruntime
 
 
 def _set_hub_constant(value: bool) -> bool | None:

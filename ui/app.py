@@ -73,7 +73,8 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     asked = messages + [{"role": "user", "content": question_markdown(message)}]
     yield asked + [{"role": "assistant", "content": SEARCHING}], ""
     try:
-        answer = assistant.ask(message, history_pairs(messages), top_k=int(top_k), mode=mode)
+        answer, documents = assistant.ask_with_documents(message, history_pairs(messages), top_k=int(top_k),
+                                                         mode=mode)
     except GroundQAError as exc:  # under the question it answers, which stays in the box to be fixed
         yield asked + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
         return
@@ -82,7 +83,7 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     for end in range(STREAM_WORDS, len(words), STREAM_WORDS):
         yield asked + [{"role": "assistant", "content": " ".join(words[:end])}], ""
         time.sleep(STREAM_PAUSE)
-    sources = sources_message(answer, assistant.index.documents, turn)
+    sources = sources_message(answer, documents, turn)
     yield asked + [{"role": "assistant", "content": text}] + ([sources] if sources else []), ""
 
 
@@ -157,6 +158,7 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
                     [{"text": q} for q in EXAMPLES] if assistant.on_bundled_corpus else None
                 chatbot = gr.Chatbot(label="Chat", height="calc(100vh - 300px)", min_height=360, buttons=["copy"],
                                      examples=examples, elem_id="gq-chat", feedback_options=RATINGS, editable="user",
+                                     latex_delimiters=[],  # "$$x$$" in a document stays text
                                      placeholder="Ask a question; answers cite the passages they come from.")
                 question = gr.Textbox(label="Question", placeholder=ASK if ready else "Indexing… one moment",
                                       autofocus=True, submit_btn="Ask", stop_btn=False, interactive=ready)
@@ -186,7 +188,7 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
                         folder = Path(assistant.sources or ".").name
                         gr.Markdown(f"<small>{' '.join(SUPPORTED_SUFFIXES)}, up to {MAX_UPLOAD_BYTES // 2**20} MB "
                                     f"each; saved to {folder}/{UPLOAD_FOLDER}/ and indexed.</small>")
-                        status = gr.Markdown()
+                        status = gr.Markdown(latex_delimiters=[])  # names files, which are the user's text
                     else:
                         gr.Markdown("*The bundled corpus is read-only. To add documents, start "
                                     "`groundqa chat --sources DIR` on a folder of your own.*")

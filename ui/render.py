@@ -14,8 +14,10 @@ from .document_view import document_link
 CONTEXT_CHARS = 400
 SOURCES_OPEN = "<details class='gq-sources' open>"
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
-_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#|~&$])")
+# ":" and "@" too, and the dot of "www.": the renderer turns https://…, www.… and a@b.c into live links
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$:@])")
+_WWW_DOT = re.compile(r"(?i)(?<![\w.])(www)\.")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>#|~&$:@.])")
 _LINKED_MARKER = re.compile(r"\[\[(\d+)\]\]\(#gq-\d+-\d+\)")
 
 
@@ -169,7 +171,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _escape_markdown(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _WWW_DOT.sub(r"\1\\.", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def _marker_link(number: str, turn: int | None) -> str:

@@ -42,9 +42,12 @@ def test_refusal_looks_different_and_history_drops_the_notice_and_the_sources():
 
 
 def test_document_text_in_an_answer_cannot_format_or_inject_markup():
-    text = "The <b>deal</b> is *final* & worth $5 [2] or $$x$$ `code` \\ [1]."
+    text = ("The <b>deal</b> is *final* & worth $5 [2] or $$x$$ `code` \\ [1] at https://evil.example/x?s=1, "
+            "www.evil.example or help@evil.example.")
     markdown = answer_markdown(Answer("q", text, [CITATION], refused=False), turn=1)
     assert "<b>" not in markdown and "\\*final\\*" in markdown and "\\$5" in markdown
+    # no autolinks: the renderer links "https://", "www." and "a@b.c" but not their escaped forms
+    assert "https\\://evil" in markdown and "www\\.evil" in markdown and "help\\@evil" in markdown
     assert "[[2]](#gq-1-2)" in markdown and "[[1]](#gq-1-1)" in markdown
     assert plain_answer(markdown) == text
 
@@ -248,3 +251,23 @@ def test_a_failed_first_indexing_is_said_on_the_page(capsys):
         startup._done.wait(5)
         assert not startup.ready and said in startup.status() and "Indexing empty failed" in startup.status()
     assert "Traceback" in capsys.readouterr().err  # a bug also shows where, in the terminal
+
+
+def test_the_sources_panel_shows_the_index_the_answer_came_from(corpus, embedder):
+    """A rebuild landing between the answer and its sources panel (an upload in another tab) must
+    not put a different passage under the highlight than the quote."""
+    bot = Assistant(sources=corpus, embedder=embedder)
+    answer_from_snapshot = bot.ask_with_documents
+
+    def answer_then_rebuild(*args, **kwargs):
+        result = answer_from_snapshot(*args, **kwargs)
+        rivers = corpus / "rivers.txt"
+        rivers.write_text("A new first paragraph moves every offset.\n\n" + rivers.read_text(encoding="utf-8"),
+                          encoding="utf-8")
+        bot.build()
+        return result
+
+    bot.ask_with_documents = answer_then_rebuild
+    messages, _ = list(respond("Where does the Rhine rise?", [], 5, "extractive", bot))[-1]
+    assert "Swiss Alps" in messages[1]["content"]
+    assert "<mark class='gq-highlight'>The Rhine rises in the Swiss Alps." in messages[2]["content"]

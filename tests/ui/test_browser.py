@@ -275,6 +275,26 @@ def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path)
 
 
 @pytest.mark.slow
+def test_a_hostile_document_stays_inert_text_in_the_answer_and_its_sources(page, tmp_path):
+    notice = tmp_path / "portal-notice.md"
+    notice.write_text("# Staff portal\n\nThe staff portal address is https://evil.example/login?session=steal since "
+                      "March.\n\nFor questions about the staff portal, write to help@evil.example or read "
+                      "www.evil.example, where the formula $$x^2$$ and $y$ are explained.\n", encoding="utf-8")
+    page.locator("#gq-upload input[type=file]").set_input_files([str(notice)])
+    page.get_by_text("Added 1 document").last.wait_for(timeout=60_000)
+    ask(page, "Where do I write with questions about the staff portal?")
+    sources = page.locator("details.gq-sources").last
+    sources.wait_for(timeout=30_000)
+    answer = page.locator("[data-testid='bot']").nth(-2).inner_text()
+    assert "help@evil.example or read www.evil.example, where the formula $$x^2$$ and $y$" in answer
+    sources.locator("summary").nth(1).click()  # the passage in context: the https:// line is there too
+    assert "https://evil.example/login?session=steal" in sources.inner_text()
+    chat = page.locator("#gq-chat")
+    assert chat.locator("a[href*='evil.example'], a[href^='mailto']").count() == 0  # nothing became a link
+    assert chat.locator(".katex, math").count() == 0  # "$$x^2$$" is text, not rendered math
+
+
+@pytest.mark.slow
 def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
     hostile = ("Who led the talks? ![x](https://evil.example/pixel.png) <img src='https://evil.example/i.png'> "
                "<iframe src='https://evil.example/f'></iframe>")
