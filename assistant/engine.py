@@ -6,11 +6,22 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from groundqa.index import BuildReport, Embedder, Index, build_index, groundqa_home, open_index, shared_embedder
+from groundqa.index import (
+    BuildReport,
+    Embedder,
+    Index,
+    build_index,
+    changed_sources,
+    folder_changed,
+    groundqa_home,
+    open_index,
+    shared_embedder,
+)
 from groundqa.sources import BUNDLED_CORPUS, Document, remove_source, replace_source, save_upload, source_path
 
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
@@ -18,7 +29,7 @@ from .condense import condense
 from .config import Settings
 from .cross_encoder import DEFAULT_MODEL, CrossEncoder
 from .documents import DocumentStatus, document_statuses
-from .errors import ConfigurationError, InputError, InternalError, LoaderError
+from .errors import ConfigurationError, CorruptIndexError, IndexWriteError, InputError, InternalError, LoaderError
 from .injection import withhold_instructions
 from .reader import Reader
 from .retrieval import Hit, Retriever
@@ -31,6 +42,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 LEXICAL_REFUSAL_THRESHOLD = 0.545  # chosen on evals/sets/istanbul.jsonl (README, "Measured")
+RESCAN_SECONDS = 2.0  # how often a question first looks for added, edited or deleted files (86 ms at 10k files)
 log = logging.getLogger("groundqa")
 
 
@@ -64,6 +76,9 @@ class Assistant:
         self._lock = threading.Lock()
         self._llm: LLMBackend | None = None
         self._encoder: CrossEncoder | None = None
+        self._update_lock = threading.Lock()
+        self._scanned_at = 0.0
+        self._not_updated: str | None = None  # why the last update of the index could not be written
 
     # -- index lifecycle -------------------------------------------------------------------
     def build(self, show_progress: bool = False, rebuild: bool = False) -> BuildReport:
@@ -75,6 +90,7 @@ class Assistant:
                              show_progress=show_progress, rebuild=rebuild)
         with self._lock:
             self._index = open_index(self.index_dir, model=self.embedder.name)
+        self._scanned_at, self._not_updated = time.monotonic(), None
         return report
 
     @property
@@ -136,7 +152,7 @@ class Assistant:
         index = self._index
         if index is None:
             if self.sources is not None:
-                self.build()
+                self._update()
             else:
                 with self._lock:
                     self._index = self._index or open_index(self.index_dir, model=self.embedder.name)
@@ -167,8 +183,48 @@ class Assistant:
                            reader: str | None = None) -> tuple[Answer, dict[str, Document]]:
         """`ask`, and the documents of the index snapshot the answer came from, so a passage is shown
         in the same text it was quoted from even when a rebuild lands meanwhile."""
-        index = self.index  # one snapshot for the whole answer
-        return self._answer(index, question, history, top_k, mode, reader), index.documents
+        index = self._fresh_index()  # one snapshot for the whole answer
+        answer = self._answer(index, question, history, top_k, mode, reader)
+        stale = changed_sources(index, [c.source for c in answer.citations])
+        if stale and self.sources is not None and self._not_updated is None:  # edited since the last look
+            index = self._update()
+            answer = self._answer(index, question, history, top_k, mode, reader)
+            stale = changed_sources(index, [c.source for c in answer.citations])
+        notes = [f"the index could not be updated ({self._not_updated}); this answer comes from the previous index"]
+        notes = notes * bool(self._not_updated) + [
+            f"{source} changed after it was indexed (or was deleted): its quote may no longer be in it; "
+            f"re-index with `groundqa index {index.source_root} --index {self.index_dir}`" for source in stale]
+        return (replace(answer, warnings=notes) if notes else answer), index.documents
+
+    def _fresh_index(self) -> Index:
+        """The index, brought up to date first when files were added, edited or deleted (looked for at
+        most every RESCAN_SECONDS, so a long-lived assistant or chat never answers from old text for long)."""
+        index = self.index
+        if self.sources is None or time.monotonic() - self._scanned_at < RESCAN_SECONDS:
+            return index
+        with self._update_lock:
+            if time.monotonic() - self._scanned_at < RESCAN_SECONDS:  # another question just looked
+                return self.index
+            self._scanned_at = time.monotonic()
+            return self._update() if folder_changed(index, self.sources) else index
+
+    def _update(self) -> Index:
+        """Index what changed. When the new index cannot be written (a full disk), the previous one
+        keeps answering and the reason is kept to tell the user; with no previous one, the error stands."""
+        try:
+            self.build()
+        except IndexWriteError as exc:
+            self._not_updated = str(exc)
+            log.warning("%s", exc)
+            if self._index is None:
+                try:
+                    self._index = open_index(self.index_dir, model=self.embedder.name)
+                except CorruptIndexError:
+                    raise exc from None
+            self._scanned_at = time.monotonic()
+        if self._index is None:
+            raise InternalError("the index is missing right after it was built")
+        return self._index
 
     def _answer(self, index: Index, question, history, top_k, mode, reader) -> Answer:
         question = _clean_question(question)

@@ -7,7 +7,8 @@ This module imports nothing, so every layer (sources, index, the engine, ui, eva
     ├── InputError            a bad question, argument, file or eval set (ValueError too)
     │   └── LoaderError       one source file cannot be read as a document
     ├── ConfigurationError    settings that cannot work (ValueError too)
-    │   └── MissingDependencyError   an optional package is not installed (ImportError too)
+    │   ├── MissingDependencyError   an optional package is not installed (ImportError too)
+    │   └── IndexWriteError          the index folder cannot be written (full disk, read-only)
     ├── CorruptIndexError     index files missing, partial, damaged or of another format
     │   └── IndexMismatchError       built with another model or settings
     ├── LLMError              the LLM endpoint is down, slow, failing or answers garbage
@@ -45,6 +46,11 @@ class ConfigurationError(GroundQAError, ValueError):
 
 class MissingDependencyError(ConfigurationError, ImportError):
     """An optional package is missing; the message names the pip command that installs it."""
+
+
+class IndexWriteError(ConfigurationError):
+    """A build could not write its new generation (a full disk, a read-only folder); the live index
+    is untouched and can still answer."""
 
 
 class CorruptIndexError(GroundQAError):

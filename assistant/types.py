@@ -57,6 +57,7 @@ class Answer:
     removed_sentences: list[str] = field(default_factory=list)  # LLM sentences that failed verification
     claims: list[Claim] = field(default_factory=list)
     reader: str = "lexical"  # the reader that chose the answer: "lexical" or the learned model's name and version
+    warnings: list[str] = field(default_factory=list)  # e.g. a cited file changed after it was indexed
 
     def to_dict(self) -> dict:
         return asdict(self)

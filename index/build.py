@@ -4,6 +4,7 @@ deleted files disappear, bad files are skipped with a warning."""
 from __future__ import annotations
 
 import fcntl
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,8 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from groundqa.errors import ConfigurationError, CorruptIndexError, LoaderError
-from groundqa.sources import TEXT_VERSION, Document, iter_source_files, load, read_source_bytes, relative_source
+from groundqa.errors import ConfigurationError, CorruptIndexError, IndexWriteError, LoaderError
+from groundqa.sources import (
+    TEXT_VERSION,
+    Document,
+    iter_source_files,
+    load,
+    read_source_bytes,
+    relative_source,
+    valid_name,
+)
 
 from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
@@ -30,6 +39,7 @@ from .files import (
     sha256_bytes,
     write_jsonl,
 )
+from .freshness import file_stat
 from .store import VectorStore, load_store, make_store
 
 
@@ -67,8 +77,14 @@ class Generation:
 
     @property
     def files(self) -> dict[str, dict]:
-        """Manifest entry (sha256, title, chunks) of every indexed file, by source."""
+        """Manifest entry (sha256, stat, title, chunks) of every indexed file, by source."""
         return self.manifest.get("files", {})
+
+    @property
+    def skipped(self) -> dict[str, dict]:
+        """Manifest entry (sha256, stat, reason) of every file the build could not load, by source."""
+        skipped = self.manifest.get("skipped", {})
+        return skipped if isinstance(skipped, dict) else {}
 
 
 @dataclass
@@ -78,6 +94,7 @@ class Plan:
     files: dict[str, dict] = field(default_factory=dict)
     documents: dict[str, dict] = field(default_factory=dict)
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    skipped: dict[str, dict] = field(default_factory=dict)  # remembered so they are not parsed again
 
 
 def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embedder | None = None,
@@ -99,8 +116,8 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
         previous = read_previous(index_dir, settings, rebuild, report)
         plan = plan_build(paths, root, previous, chunking, report, show_progress)
         store = embed_changes(plan, previous, embedder, report, show_progress)
-        if report.changed or report.rebuild_reason or not previous.manifest:
-            publish(index_dir, plan, store, {**settings, "source_root": str(root)})
+        if report.changed or report.rebuild_reason or not previous.manifest or plan.skipped != previous.skipped:
+            publish(index_dir, plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped})
     report.seconds = time.perf_counter() - started
     return report
 
@@ -138,45 +155,45 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
     """Hash every file; keep unchanged ones as they are, load and chunk the rest, skip bad ones."""
     plan = Plan()
     for path in _progress(paths, show_progress, "Reading"):
-        if not _valid_name(path):  # one such file must not fail the whole build
+        if not valid_name(path):  # one such file must not fail the whole build
             shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             report.skipped.append((shown, "its name is not valid UTF-8; rename the file"))
             continue
+        stat = file_stat(path)  # before reading: a file edited meanwhile then looks changed, never unchanged
         try:
             data = read_source_bytes(path)
         except LoaderError as exc:
+            plan.skipped[relative_source(path, root)] = {"sha256": None, "stat": stat, "reason": exc.reason}
             report.skipped.append((str(path), exc.reason))
             continue
         digest = sha256_bytes(data)
         source = relative_source(path, root)
         known = previous.files.get(source)
         if known and known["sha256"] == digest and source in previous.documents:
-            plan.files[source] = known
+            plan.files[source] = {**known, "stat": stat}
             plan.documents[source] = previous.documents[source]
             plan.chunks[source] = previous.chunks.get(source, [])
             report.unchanged.append(source)
             continue
+        bad = previous.skipped.get(source)
+        if isinstance(bad, dict) and bad.get("sha256") == digest:  # the same bytes failed last time: not again
+            plan.skipped[source] = {**bad, "stat": stat}
+            report.skipped.append((str(path), str(bad.get("reason"))))
+            continue
         try:
             document = load(path, root, data)
         except LoaderError as exc:
+            plan.skipped[source] = {"sha256": digest, "stat": stat, "reason": exc.reason}
             report.skipped.append((str(path), exc.reason))
             continue
         plan.documents[source] = _document_row(document, digest)
         plan.chunks[source] = chunk_document(document, chunking)
-        plan.files[source] = {"sha256": digest, "title": document.title, "chunks": len(plan.chunks[source]),
-                              "pages": len(document.page_starts),
+        plan.files[source] = {"sha256": digest, "stat": stat, "title": document.title,
+                              "chunks": len(plan.chunks[source]), "pages": len(document.page_starts),
                               "indexed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         (report.updated if known else report.added).append(source)
     report.removed = sorted(set(previous.files) - set(plan.files))
     return plan
-
-
-def _valid_name(path: Path) -> bool:
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
-        return False
-    return True
 
 
 def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: BuildReport,
@@ -202,6 +219,7 @@ def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: 
 
 def publish(index_dir: Path, plan: Plan, store: VectorStore, manifest: dict) -> Path:
     """Write the plan and the store into a staging folder, then make it the live generation."""
+    staging = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
         staging.chmod(0o755)
@@ -212,8 +230,10 @@ def publish(index_dir: Path, plan: Plan, store: VectorStore, manifest: dict) -> 
                                                        "files": plan.files,
                                                        "built": time.strftime("%Y-%m-%dT%H:%M:%S")})
     except OSError as exc:  # a full disk, a folder made read-only meanwhile: the live index stays
-        raise ConfigurationError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
-                                 f"the previous index is kept") from exc
+        if staging is not None:  # and the half-written copy goes now, not at the next build: it fills the disk
+            shutil.rmtree(staging, ignore_errors=True)
+        raise IndexWriteError(f"cannot write the index at {index_dir} ({exc.strerror or exc}); "
+                              f"the previous index is kept") from exc
 
 
 @contextmanager

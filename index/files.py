@@ -66,7 +66,13 @@ def publish_generation(index_dir: Path, staging: Path, manifest: dict) -> Path:
     if final.exists():
         shutil.rmtree(final)
     os.replace(staging, final)
-    _write_atomic(index_dir / "CURRENT", final.name.encode())
+    try:
+        _write_atomic(index_dir / "CURRENT", final.name.encode())
+    except OSError:
+        (index_dir / "CURRENT.tmp").unlink(missing_ok=True)
+        if current_generation_name(index_dir) != final.name:  # not live: a full copy of the index, for nothing
+            shutil.rmtree(final, ignore_errors=True)
+        raise
     # The generation just replaced stays one more build: a reader in another process that read
     # CURRENT a moment ago may still be opening its files.
     for old in sorted(index_dir.glob("gen-*"))[:-2]:
@@ -101,6 +107,9 @@ def read_manifest(generation: Path) -> dict:
         if not isinstance(files, dict) or not all(isinstance(f, dict) and isinstance(f.get("sha256"), str)
                                                   for f in files.values()):
             raise ValueError("its file list is damaged")
+        skipped = manifest.get("skipped", {})
+        if not isinstance(skipped, dict) or not all(isinstance(f, dict) for f in skipped.values()):
+            raise ValueError("its list of skipped files is damaged")
         for name, expected in checksums.items():
             if sha256_bytes((generation / name).read_bytes()) != expected:
                 raise ValueError(f"{name} fails its checksum")

@@ -23,6 +23,7 @@ class Index:
         self.store = store
         self.by_vector_id = {chunk.vector_id: chunk for chunk in chunks}
         self.position = {chunk.id: i for i, chunk in enumerate(chunks)}
+        self.verified_stats: dict[str, list[int]] = {}  # a file's new [size, mtime_ns] whose bytes hashed the same
 
     @cached_property
     def bm25(self) -> BM25:

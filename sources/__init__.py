@@ -1,7 +1,7 @@
 """Document loaders and the bundled corpus."""
 
 from .document import Document, Heading
-from .folder import BUNDLED_CORPUS, iter_source_files
+from .folder import BUNDLED_CORPUS, iter_source_files, valid_name
 from .loaders import (
                       MAX_FILE_BYTES,
                       MAX_TEXT_CHARS,
@@ -26,4 +26,4 @@ from .uploads import (
 __all__ = ["BUNDLED_CORPUS", "Document", "Heading", "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "MAX_UPLOAD_BYTES",
            "SUPPORTED_SUFFIXES", "TEXT_VERSION", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
            "read_text", "relative_source", "remove_source", "replace_source", "safe_upload_name", "save_upload",
-           "source_path", "TRASH_FOLDER"]
+           "source_path", "TRASH_FOLDER", "valid_name"]

@@ -35,3 +35,12 @@ def iter_source_files(root: str | Path) -> list[Path]:
             elif Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(Path(entry.path))
     return sorted(found)
+
+
+def valid_name(path: Path) -> bool:
+    """False for a file name that is not valid UTF-8 (Python keeps its bytes as lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

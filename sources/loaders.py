@@ -124,10 +124,17 @@ def read_source_bytes(path: str | Path) -> bytes:
 def relative_source(path: Path, root: str | Path) -> str:
     """`path` relative to `root` with forward slashes; symlinked files keep their own name."""
     root = Path(root).resolve()
-    for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
-        if candidate.is_relative_to(root):
+    for candidate in (Path(os.path.abspath(path)), _resolved(path)):
+        if candidate is not None and candidate.is_relative_to(root):
             return candidate.relative_to(root).as_posix()
     return Path(path).name
+
+
+def _resolved(path: str | Path) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
 
 
 def read_text(path: str | Path) -> str:

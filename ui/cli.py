@@ -246,6 +246,8 @@ def _ask(args) -> int:
     assistant.settings = assistant.settings.override(top_k=args.top_k, mode=args.mode,
                                                      llm_url=args.llm_url, llm_model=args.llm_model)
     reply = assistant.ask(args.question)
+    for warning in reply.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -14,6 +14,7 @@ from .document_view import document_link
 CONTEXT_CHARS = 400
 SOURCES_OPEN = "<details class='gq-sources' open>"
 REFUSAL_NOTICE = "⚠️ **Not in the sources.** "
+WARNING = "⚠️ "
 # ":" and "@" too, and the dot of "www.": the renderer turns https://…, www.… and a@b.c into live links
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$:@])")
 _WWW_DOT = re.compile(r"(?i)(?<![\w.])(www)\.")
@@ -26,6 +27,7 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
     with [n] markers that link to source n of `turn`; refusals get a notice in front."""
     parts = MARKER.split(answer.text)  # text, number, text, number, ..., text
     body = "".join(_marker_link(part, turn) if i % 2 else _escape_markdown(part) for i, part in enumerate(parts))
+    body += "".join(f"\n\n{WARNING}{_escape_markdown(warning)}" for warning in answer.warnings)
     return REFUSAL_NOTICE + body if answer.refused else body
 
 
@@ -69,7 +71,7 @@ def question_markdown(question: str) -> str:
     question can neither format nor make the browser fetch anything.
 
     >>> print(question_markdown("![x](https://evil.example/x.png) <img src=y>"))
-    !\\[x\\](https://evil.example/x.png) \\<img src=y\\>
+    !\\[x\\](https\\://evil.example/x.png) \\<img src=y\\>
     """
     return _escape_markdown(question)
 

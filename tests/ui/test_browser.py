@@ -196,14 +196,14 @@ def test_stop_a_slow_answer(page, served, monkeypatch):
     from playwright.sync_api import expect
 
     _, assistant = served
-    real_ask = assistant.ask
+    real_ask = assistant.ask_with_documents
 
     def slow_ask(question, *args, **kwargs):
         if "slowly" in question:
             time.sleep(4)
         return real_ask(question, *args, **kwargs)
 
-    monkeypatch.setattr(assistant, "ask", slow_ask)
+    monkeypatch.setattr(assistant, "ask_with_documents", slow_ask)
     ask(page, "Tell me slowly who led the talks")
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_visible(timeout=10_000)
@@ -283,8 +283,8 @@ def test_a_hostile_document_stays_inert_text_in_the_answer_and_its_sources(page,
     page.locator("#gq-upload input[type=file]").set_input_files([str(notice)])
     page.get_by_text("Added 1 document").last.wait_for(timeout=60_000)
     ask(page, "Where do I write with questions about the staff portal?")
+    page.locator("details.gq-sources blockquote", has_text="help@evil.example").wait_for(timeout=30_000)
     sources = page.locator("details.gq-sources").last
-    sources.wait_for(timeout=30_000)
     answer = page.locator("[data-testid='bot']").nth(-2).inner_text()
     assert "help@evil.example or read www.evil.example, where the formula $$x^2$$ and $y$" in answer
     sources.locator("summary").nth(1).click()  # the passage in context: the https:// line is there too
