@@ -23,6 +23,19 @@ REPORT_BUG = ("this is a bug in groundqa: please report it in groundqa's issue t
               "and its --debug output")
 
 
+def one_line(text: object) -> str:
+    """`text` with control characters and line separators shown as escapes, so a file name holding a
+    newline cannot forge a second "warning:" line.
+
+    >>> one_line("evil.txt\\nwarning: all clear")
+    'evil.txt\\\\nwarning: all clear'
+    """
+    return "".join(repr(c)[1:-1] if c in _BREAKING else c for c in str(text))
+
+
+_BREAKING = frozenset(map(chr, [*range(32), 127, 0x85, 0x2028, 0x2029]))
+
+
 class GroundQAError(Exception):
     """Base class: every message states the rule, the actual value and the fix."""
 

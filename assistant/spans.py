@@ -36,8 +36,10 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "|hundred|thousand|million|billion|dozens?|several|a week|a month")
 _NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d)(?:\s*(?:%|percent|per cent|million|billion|thousand))?\b"
                      rf"|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w’'\-]*"
-_NAME = re.compile(rf"(?<![\w’'-]){_NAME_WORD}(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
+# U+0300-U+036F: combining accents, as a decomposed (NFD) "Çırağan" spells them; they are not \w
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w\u0300-\u036f’'\-]*"
+_NAME = re.compile(rf"(?<![\w\u0300-\u036f’'-]){_NAME_WORD}"
+                   rf"(?:\s+(?:(?:of|the|de|del|von|van|al|bin|and)\s+)*{_NAME_WORD})*")
 _UNIT_WORD = re.compile(r"\s+((?:\d[\w.]*-)?[^\W\d_][\w'’-]*)")
 _NUMBER_TAIL_STOP = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or",
                      "than", "before", "after", "each", "every", "who", "which", "that"}

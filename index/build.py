@@ -19,7 +19,7 @@ from groundqa.sources import (
     TEXT_VERSION,
     Document,
     iter_source_files,
-    load,
+    load_isolated,
     read_source_bytes,
     relative_source,
     valid_name,
@@ -181,7 +181,7 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
             report.skipped.append((str(path), str(bad.get("reason"))))
             continue
         try:
-            document = load(path, root, data)
+            document = load_isolated(path, root, data)
         except LoaderError as exc:
             plan.skipped[source] = {"sha256": digest, "stat": stat, "reason": exc.reason}
             report.skipped.append((str(path), exc.reason))

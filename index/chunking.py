@@ -15,12 +15,16 @@ from .sentences import sentence_spans
 class ChunkingSettings:
     max_words: int = 120
     overlap_sentences: int = 1
+    max_sentence_chars: int = 1000  # a run of text with no sentence end is cut into pieces of this size
 
     def __post_init__(self):
         if self.max_words < 10:
             raise ConfigurationError(f"max_words must be at least 10. Currently, max_words is {self.max_words}")
         if self.overlap_sentences < 0:
             raise ConfigurationError(f"overlap_sentences must be >= 0. Currently, it is {self.overlap_sentences}")
+        if self.max_sentence_chars < 100:
+            raise ConfigurationError(f"max_sentence_chars must be at least 100. Currently, it is "
+                                     f"{self.max_sentence_chars}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def chunk_document(document: Document, settings: ChunkingSettings = ChunkingSett
     section: a chunk never crosses a heading, and headings are never part of a chunk's sentences
     (they name its section instead). A single sentence longer than `max_words` is a chunk of its own."""
     chunks = []
-    for section in _sections(document):
+    for section in _sections(document, settings.max_sentence_chars):
         words = [len(document.text[s:e].split()) for s, e in section]
         first = 0
         while first < len(section):
@@ -80,11 +84,11 @@ def chunk_document(document: Document, settings: ChunkingSettings = ChunkingSett
     return chunks
 
 
-def _sections(document: Document) -> list[list[tuple[int, int]]]:
+def _sections(document: Document, max_sentence_chars: int) -> list[list[tuple[int, int]]]:
     """The document's sentence spans grouped by section, heading lines left out."""
     headings = document.heading_spans()
     groups: list[list[tuple[int, int]]] = [[]]
-    for span in sentence_spans(document.text):
+    for span in sentence_spans(document.text, max_sentence_chars):
         if any(start <= span[0] < end for start, end in headings):
             groups.append([])
             continue

@@ -20,10 +20,12 @@ _ABBREVIATIONS = {
 }
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+(?!\[\d+\])[\"'“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])")  # "[1]" starts none
 _BREAK = re.compile(r"\n\s*\n|\n(?=\s*[-*•#]|\s*\d+[.)]\s)|\n")
+MAX_SENTENCE_CHARS = 1000  # a longer run without an end (a log line, a table dump) is cut at spaces
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence, whitespace trimmed; text[start:end] is the sentence.
+    A sentence longer than `max_chars` is cut at spaces into pseudo-sentences, so no quote is huge.
 
     >>> text = "Dr. Smith arrived. He left at 5 p.m. on Monday! Why?"
     >>> [text[s:e] for s, e in sentence_spans(text)]
@@ -43,8 +45,24 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            spans.append((start, end))
+            spans.extend(_bounded(text, start, end, max_chars))
     return spans
+
+
+def _bounded(text: str, start: int, end: int, max_chars: int):
+    """(start, end) pieces of at most `max_chars`, cut at the last space before the limit."""
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        yield start, piece_end
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 STOPWORDS = frozenset("""
 a an the and or but if of to in on at by for with from into onto as is are was were be been being
@@ -17,8 +18,9 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, punctuation dropped."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-cased word tokens, punctuation dropped; NFC, so "é" typed and "e" + U+0301 in a document
+    are one word (tokens only: no offset points into them)."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(unicodedata.normalize("NFC", text))]
 
 
 def stem(word: str) -> str:

@@ -13,17 +13,18 @@ from .loaders import (
                       relative_source,
 )
 from .uploads import (
-    MAX_UPLOAD_BYTES,
-    TRASH_FOLDER,
-    UPLOAD_FOLDER,
-    remove_source,
-    replace_source,
-    safe_upload_name,
-    save_upload,
-    source_path,
+                      MAX_UPLOAD_BYTES,
+                      TRASH_FOLDER,
+                      UPLOAD_FOLDER,
+                      remove_source,
+                      replace_source,
+                      safe_upload_name,
+                      save_upload,
+                      source_path,
 )
+from .worker import load_isolated
 
 __all__ = ["BUNDLED_CORPUS", "Document", "Heading", "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "MAX_UPLOAD_BYTES",
            "SUPPORTED_SUFFIXES", "TEXT_VERSION", "UPLOAD_FOLDER", "iter_source_files", "load", "read_source_bytes",
            "read_text", "relative_source", "remove_source", "replace_source", "safe_upload_name", "save_upload",
-           "source_path", "TRASH_FOLDER", "valid_name"]
+           "source_path", "TRASH_FOLDER", "load_isolated", "valid_name"]

@@ -24,9 +24,11 @@ Tables (Markdown, HTML, DOCX) become one sentence per row: "Header: value; Heade
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +43,10 @@ TEXT_VERSION = 2  # bump when the text as loaded changes: indexes built from old
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped (and refused as uploads)
 MAX_TEXT_CHARS = 5_000_000         # about 800k words, 7k chunks: half a minute of embedding on 2 cores
+# What the parsers hold in memory is about 9x the XML of a .docx and 100x an HTML page (BeautifulSoup);
+# these keep a file within the parse worker's 1 GB, and a zip bomb is refused before it is opened.
+MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+MAX_HTML_BYTES = 8 * 1024 * 1024
 _DATE = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?!\d)")
 
 
@@ -66,9 +72,14 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
     if signature not in data[:1024]:
         raise LoaderError(path, f"this file is not a {kind} ({_looks_like(data)}); check that it opens, or save it "
                                 f"again as {path.suffix}")
+    if path.suffix.lower() == ".docx":
+        _check_archive(path, data)
+    elif path.suffix.lower() in (".html", ".htm") and len(data) > MAX_HTML_BYTES:
+        raise LoaderError(path, f"an HTML page of {len(data) / 2**20:.1f} MB is more than groundqa reads (the limit is "
+                                f"{MAX_HTML_BYTES >> 20} MB); save its text as .txt")
     try:
         parsed = reader(path, data)
-    except LoaderError:
+    except (LoaderError, MemoryError):
         raise
     except Exception as exc:  # third-party parsers raise anything on corrupt input
         raise LoaderError(path, f"the {kind} is damaged or cut short and cannot be read "
@@ -88,6 +99,21 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
         page_starts=tuple(parsed.page_starts),
         headings=tuple(parsed.headings),
     )
+
+
+def _check_archive(path: Path, data: bytes) -> None:
+    """A .docx is a zip: the sizes its directory declares bound what reading it unpacks (zipfile
+    stops at the declared size), so a bomb is refused here, in milliseconds."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = sum(item.file_size for item in archive.infolist() if not item.filename.startswith("word/media/"))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoaderError(path, f"the Word document (.docx) is damaged or cut short and cannot be read "
+                                f"({exc})") from None
+    if xml > MAX_DOCX_XML_BYTES:
+        raise LoaderError(path, f"it unpacks to {xml / 2**20:,.0f} MB of XML (the limit is {MAX_DOCX_XML_BYTES >> 20} "
+                                f"MB; a real document of 5 million characters is far less) — a zip bomb or a "
+                                f"document to split")
 
 
 _KINDS = {".pdf": ("PDF", b"%PDF"), ".docx": ("Word document (.docx)", b"PK\x03\x04")}

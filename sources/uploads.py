@@ -13,7 +13,8 @@ from pathlib import Path
 
 from groundqa.errors import InputError, LoaderError
 
-from .loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load
+from .loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from .worker import load_isolated
 
 UPLOAD_FOLDER = "uploads"
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # what the indexer would skip is refused at the door
@@ -75,7 +76,7 @@ def _loadable_bytes(file: Path, target: Path, corpus: Path, shown: str, max_byte
         raise LoaderError(shown, f"{size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
     data = file.read_bytes()
     try:
-        load(target, corpus, data)
+        load_isolated(target, corpus, data)
     except LoaderError as exc:
         raise LoaderError(shown, exc.reason) from None
     return data

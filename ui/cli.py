@@ -9,7 +9,7 @@ import sys
 import traceback
 from functools import partial
 
-from groundqa.errors import InputError
+from groundqa.errors import InputError, one_line
 
 EXAMPLE_QUESTION = "Who led the Russian delegation in Istanbul?"
 _METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10", "answer.exact_match", "answer.f1",
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except GroundQAError as exc:  # the one place our errors become one friendly line
         if args.debug or isinstance(exc, InternalError):
             traceback.print_exc()
-        print(f"groundqa: error: {exc}", file=sys.stderr)
+        print(f"groundqa: error: {one_line(exc)}", file=sys.stderr)
         return 3 if isinstance(exc, InternalError) else 2
     except Exception as exc:
         traceback.print_exc()
@@ -223,15 +223,15 @@ def _index(args) -> int:
 
     path = args.path or BUNDLED_CORPUS
     if not iter_source_files(path):
-        print(f"groundqa: error: no .txt/.md/.html/.pdf/.docx files found under {path}", file=sys.stderr)
+        print(f"groundqa: error: no .txt/.md/.html/.pdf/.docx files found under {one_line(path)}", file=sys.stderr)
         return 2
     index_dir = args.index_dir or default_index_dir(path)
     report = build_index(path, index_dir, embedder=_embedder(args), show_progress=sys.stderr.isatty(),
                          rebuild=args.rebuild)
     if report.rebuild_reason:
-        print(f"note: {report.rebuild_reason}", file=sys.stderr)
+        print(f"note: {one_line(report.rebuild_reason)}", file=sys.stderr)
     for path_, reason in report.skipped:
-        print(f"warning: skipped {path_}: {reason}", file=sys.stderr)
+        print(f"warning: skipped {one_line(path_)}: {one_line(reason)}", file=sys.stderr)
     rate = report.chunks_embedded / report.seconds if report.seconds else 0.0
     print(f"Indexed {path} -> {report.index_dir}\n"
           f"  {len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
@@ -247,7 +247,7 @@ def _ask(args) -> int:
                                                      llm_url=args.llm_url, llm_model=args.llm_model)
     reply = assistant.ask(args.question)
     for warning in reply.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {one_line(warning)}", file=sys.stderr)
     if args.json:
         print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -318,7 +318,7 @@ def _chat(args) -> int:
                 f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
                 f"{len(report.skipped)} skipped); ready for questions")
             for path, reason in report.skipped:
-                say(f"warning: skipped {path}: {reason}")
+                say(f"warning: skipped {one_line(path)}: {one_line(reason)}")
     say("groundqa chat: starting the window…")
     launch(assistant, port=args.port, prepare=prepare)
     return 0
@@ -345,7 +345,7 @@ def _eval(args) -> int:
                for label in labels}
     result = compare_runs(results)
     for problem in result.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(f"warning: {one_line(problem)}", file=sys.stderr)
     if not result.rows:
         raise InputError("no valid eval cases to run")
     if args.report:

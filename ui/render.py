@@ -7,6 +7,7 @@ import html
 import re
 
 from groundqa import Answer, Citation
+from groundqa.errors import one_line
 from groundqa.verify import MARKER
 
 from .document_view import document_link
@@ -163,7 +164,7 @@ def upload_summary(report) -> str:
         done[0] = done[0][0].upper() + done[0][1:]
         lines.append(f"✓ {' and '.join(done)} ({_count(report.chunks_embedded, 'chunk')} embedded in "
                      f"{report.seconds:.1f} s): {', '.join(map(_escape_markdown, report.added + report.updated))}")
-    lines += [f"⚠️ Skipped {_escape_markdown(path.rsplit('/', 1)[-1])}: {_escape_markdown(reason)}"
+    lines += [f"⚠️ Skipped {_escape_markdown(one_line(path.rsplit('/', 1)[-1]))}: {_escape_markdown(one_line(reason))}"
               for path, reason in report.skipped]
     return "\n\n".join(lines) or "Nothing new: those files are already in the index."
 

@@ -56,3 +56,35 @@ def test_a_summary_request_never_cites_the_title(office):
 def test_the_json_answer_names_the_section(office):
     data = office.ask("How many weeks of paid leave do primary caregivers get?").to_dict()
     assert data["citations"][0]["section"] == "Primary caregivers" and data["citations"][0]["page"] is None
+
+
+def test_a_decomposed_document_answers_a_composed_question(tmp_path, embedder):
+    """Text saved as NFD (macOS file names, some PDFs) and a question typed as NFC: the same words."""
+    import unicodedata
+
+    from groundqa import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = ("Talks in Istanbul\n\nThe second round of talks was held at the Çırağan Palace in Istanbul on June 2. "
+            "The Turkish host, Hakan Fidan, opened the meeting. Müller from Zürich attended as an observer.\n")
+    (folder / "talks.txt").write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
+    bot = Assistant(sources=folder, embedder=embedder)
+    where = bot.ask("Where was the second round of talks held?")
+    assert unicodedata.normalize("NFC", where.short_answer or "") == "Çırağan Palace"  # not cut at the accent
+    assert not bot.ask("What happened at the Çırağan Palace?").refused
+    assert unicodedata.normalize("NFC", bot.ask("Who attended from Zürich?").short_answer or "") == "Müller"
+    for answer in (where,):
+        assert all((folder / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.quote for c in answer.citations)
+
+
+def test_a_long_line_without_punctuation_is_quoted_in_bounded_pieces(tmp_path, embedder):
+    from groundqa import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "log.txt").write_text("Long log\n\n" + " ".join(f"entry{i} value" for i in range(40000)) + "\n",
+                                    encoding="utf-8")
+    answer = Assistant(sources=folder, embedder=embedder).ask("What is the value of entry500?")
+    assert answer.citations and max(len(c.quote) for c in answer.citations) <= 1000  # before: 417,828 characters
+    assert all((folder / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.quote for c in answer.citations)

@@ -46,6 +46,14 @@ def test_partial_index_warns_and_exits_1(tmp_path, corpus, embedder, capsys):
     assert "2 added" in captured.out
 
 
+def test_a_file_name_cannot_forge_a_warning_line(tmp_path, corpus, embedder, capsys):
+    (corpus / "evil.txt\nwarning: skipped nothing, all is well\u2028.txt").write_bytes(b"")
+    assert main(["index", str(corpus), "--index", str(tmp_path / "idx")]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if line.startswith("warning:")] == lines  # nothing else reads as its own line
+    assert len(lines) == 1 and "evil.txt\\nwarning: skipped nothing" in lines[0] and "\\u2028" in lines[0]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["ask", "  "], "question is empty"),
     (["index", "/no/such/folder"], "does not exist"),
