@@ -33,13 +33,13 @@ from .files import (
     VECTORS,
     current_generation,
     publish_generation,
-    read_jsonl,
     read_manifest,
     remove_abandoned_staging,
     sha256_bytes,
     write_jsonl,
 )
 from .freshness import file_stat
+from .loaded import read_rows
 from .store import VectorStore, load_store, make_store
 
 
@@ -142,12 +142,17 @@ def read_previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildR
                                  f"{[manifest.get(k) for k in changed]} -> {[settings[k] for k in changed]}); "
                                  f"rebuilding from scratch")
         return empty
+    try:
+        rows, documents = read_rows(generation)
+        store = load_store("faiss", generation / VECTORS)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, RecursionError) as exc:
+        report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
+        return empty
     chunks: dict[str, list[Chunk]] = {}
-    for row in read_jsonl(generation / CHUNKS):
-        chunk = Chunk.from_dict(row)
+    for chunk in rows:
         chunks.setdefault(chunk.source, []).append(chunk)
-    documents = {row["source"]: row for row in read_jsonl(generation / DOCUMENTS)}
-    return Generation(manifest, chunks, documents, load_store("faiss", generation / VECTORS))
+    return Generation(manifest, chunks, {s: _document_row(d, manifest["files"].get(s, {}).get("sha256", ""))
+                                         for s, d in documents.items()}, store)
 
 
 def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: ChunkingSettings,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from groundqa.errors import CorruptIndexError
 
+from .schema import check_manifest
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -101,15 +103,10 @@ def read_manifest(generation: Path) -> dict:
     """The manifest of a generation, after checking every file against its checksum."""
     try:
         manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-        checksums, files = manifest["checksums"], manifest.get("files", {})
-        if not isinstance(checksums, dict) or set(checksums) != {VECTORS, CHUNKS, DOCUMENTS}:
+        check_manifest(manifest)
+        checksums = manifest["checksums"]
+        if set(checksums) != {VECTORS, CHUNKS, DOCUMENTS} or not all(isinstance(v, str) for v in checksums.values()):
             raise ValueError("its checksums are not the three index files'")
-        if not isinstance(files, dict) or not all(isinstance(f, dict) and isinstance(f.get("sha256"), str)
-                                                  for f in files.values()):
-            raise ValueError("its file list is damaged")
-        skipped = manifest.get("skipped", {})
-        if not isinstance(skipped, dict) or not all(isinstance(f, dict) for f in skipped.values()):
-            raise ValueError("its list of skipped files is damaged")
         for name, expected in checksums.items():
             if sha256_bytes((generation / name).read_bytes()) != expected:
                 raise ValueError(f"{name} fails its checksum")

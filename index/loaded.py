@@ -12,6 +12,7 @@ from groundqa.sources import Document
 from .bm25 import BM25
 from .chunking import Chunk
 from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, current_generation_name, read_jsonl, read_manifest
+from .schema import check_chunk_row, check_document_row
 from .store import VectorStore, load_store
 
 
@@ -42,6 +43,23 @@ class Index:
         return self.manifest.get("built", "")
 
 
+def read_rows(generation: Path) -> tuple[list[Chunk], dict[str, Document]]:
+    """A generation's chunks and documents, each row checked for shape and every chunk against its
+    document's text (ValueError on damage): what the citation invariant rests on."""
+    documents = {}
+    for row in read_jsonl(generation / DOCUMENTS):
+        check_document_row(row)
+        documents[row["source"]] = Document.from_row(row)
+    chunks = []
+    for row in read_jsonl(generation / CHUNKS):
+        check_chunk_row(row)
+        document = documents.get(row["source"])
+        if document is None or document.text[row["start"]:row["end"]] != row["text"]:
+            raise ValueError(f"chunk {row['id'][:20]!r} is not the text of its document")
+        chunks.append(Chunk.from_dict(row))
+    return chunks, documents
+
+
 def open_index(index_dir: str | Path, model: str | None = None) -> Index:
     """Open the live generation of an index; `model` guards against a mismatched embedder.
 
@@ -67,12 +85,9 @@ def _open_live_generation(index_dir: Path, model: str | None) -> Index:
         raise IndexMismatchError(f"index at {index_dir} was built with model {manifest.get('model')!r}, "
                                  f"but the assistant embeds with {model!r}; run `groundqa index --rebuild`")
     try:
-        chunks = [Chunk.from_dict(row) for row in read_jsonl(generation / CHUNKS)]
-        documents = {}
-        for row in read_jsonl(generation / DOCUMENTS):
-            documents[row["source"]] = Document.from_row(row)
+        chunks, documents = read_rows(generation)
         store = load_store(manifest.get("store", "faiss"), generation / VECTORS)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, RecursionError) as exc:
         raise CorruptIndexError(f"index at {index_dir} is corrupt ({exc}); run `groundqa index --rebuild`") from None
     if len(store) != len(chunks):
         raise CorruptIndexError(f"index at {index_dir} is corrupt ({len(store)} vectors for {len(chunks)} chunks); "
