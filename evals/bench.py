@@ -19,6 +19,7 @@ import contextlib
 import io
 import logging
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,42 @@ from .halueval import DATA, load_records
 from .halueval import write_corpus as write_halueval_corpus
 
 QUESTION = "Who led the Russian delegation in Istanbul?"
+
+
+ISA_FLAGS = {"AVX2": "avx2", "AVX-512": "avx512f", "AVX-512 VNNI": "avx512_vnni", "AVX-VNNI": "avx_vnni",
+             "AMX": "amx_tile"}
+
+
+def machine() -> dict:
+    """What a speed figure depends on: CPU model and the instruction sets int8 kernels use, cores,
+    and the ONNX Runtime and torch versions (a figure measured on one machine is not a claim)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    model, flags = platform.processor() or platform.machine(), set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+            if flags and model:
+                break
+    versions: dict[str, str | None] = {}
+    for package in ("onnxruntime", "torch", "faiss-cpu"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = None
+    return {"cpu": model, "isa": [name for name, flag in ISA_FLAGS.items() if flag in flags],
+            "cores": os.cpu_count(), "python": sys.version.split()[0], **versions}
+
+
+def machine_line(info: dict) -> str:
+    """"AMD EPYC, AVX2 + AVX-512 + AVX-512 VNNI, 2 cores; onnxruntime 1.32.0, torch 2.13.0+cpu"."""
+    isa = " + ".join(info.get("isa") or []) or "no AVX2"
+    return (f"{info.get('cpu')}, {isa}, {info.get('cores')} cores; onnxruntime {info.get('onnxruntime')}, "
+            f"torch {info.get('torch')}")
 
 
 def peak_rss_reset() -> None:
@@ -184,7 +221,7 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
     embedder = shared_embedder()
     embedder.warm_up()
     result: dict[str, Any] = {"cores": os.cpu_count(), "python": sys.version.split()[0], "docs": docs, "runs": runs,
-              "embedder": embedder.name}
+                              "embedder": embedder.name, "machine": machine()}
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         folder = scratch / "docs"
@@ -273,7 +310,8 @@ def bench_table(result: dict) -> str:
     cold = result["cold_start"]
     rows.append(f"| cold `groundqa ask` / `groundqa --help` | {cold['ask']['median_s']:.2f} s / "
                 f"{cold['help']['median_s']:.2f} s | |")
-    return "\n".join(rows)
+    heading = [f"Machine: {machine_line(result['machine'])}", ""] if "machine" in result else []
+    return "\n".join(heading + rows)
 
 
 def _ingest_cell(figures: dict, bold: bool = False) -> str:

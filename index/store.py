@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -26,9 +27,12 @@ class VectorStore(Protocol):
     def description(self) -> dict: ...
 
 
-# Exact search below this many vectors, HNSW from here on. Measured on 2 cores (384-d HaluEval
-# vectors): flat search p50 5.8 ms at 100k, 8 ms at 150k, 14 ms at 250k (too much of a 20 ms
-# retrieval budget); HNSW under 0.5 ms with recall@10 0.99 at 150k, 0.97 at 500k.
+# Exact (flat) search is exact but linear: 5.8 ms at 100k 384-d vectors on one 2-core machine, 28 ms
+# on another of the same kind. So from HNSW_CONSIDER_FROM vectors on, `save` times flat search on
+# this machine and builds HNSW (under 0.5 ms, recall@10 0.99 at 150k) when it is slower than
+# FLAT_BUDGET_MS; from HNSW_MIN_VECTORS on it always does.
+HNSW_CONSIDER_FROM = 20_000
+FLAT_BUDGET_MS = 3.0
 HNSW_MIN_VECTORS = 150_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -37,15 +41,16 @@ HNSW_EF_SEARCH = 256
 
 class FaissStore:
     """Inner-product search over normalised vectors keyed by int64 ids (IndexIDMap2): exact (flat)
-    below `hnsw_min` vectors, HNSW at or above it. The switch happens on `save`, so a saved index
-    records which kind it is; deleting from an HNSW index first turns it back into a flat one
-    (HNSW cannot remove), and the next `save` rebuilds the graph."""
+    while that is fast enough here, HNSW beyond (see FLAT_BUDGET_MS; a fixed `hnsw_min` overrides
+    the measurement). The switch happens on `save`, so a saved index records which kind it is;
+    deleting from an HNSW index first turns it back into a flat one (HNSW cannot remove), and the
+    next `save` rebuilds the graph."""
 
     def __init__(self, dimension: int, index=None, hnsw_min: int | None = None):
         import faiss
 
         self.dimension = dimension
-        self.hnsw_min = HNSW_MIN_VECTORS if hnsw_min is None else hnsw_min
+        self.hnsw_min = hnsw_min  # None: measured
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         if self.kind == "hnsw":
             self._inner().hnsw.efSearch = HNSW_EF_SEARCH
@@ -87,9 +92,30 @@ class FaissStore:
         return np.vstack([self._index.reconstruct(int(i)) for i in ids])
 
     def fit_to_size(self) -> None:
-        """Build the HNSW graph when the store has grown to `hnsw_min` vectors (`save` calls this)."""
-        if self.kind == "flat" and len(self) >= self.hnsw_min:
+        """Build the HNSW graph when exact search has become too slow (`save` calls this)."""
+        if self.kind == "flat" and self.wants_hnsw():
             self._index = self._rebuilt(flat=False)
+
+    def wants_hnsw(self) -> bool:
+        if self.hnsw_min is not None:
+            return len(self) >= self.hnsw_min
+        return len(self) >= HNSW_MIN_VECTORS or (len(self) >= HNSW_CONSIDER_FROM
+                                                 and self.flat_search_ms() > FLAT_BUDGET_MS)
+
+    def flat_search_ms(self, queries: int = 15) -> float:
+        """Median time of one exact top-10 search here, querying with stored vectors."""
+        import faiss
+
+        ids = faiss.vector_to_array(self._index.id_map)
+        picked = ids[np.linspace(0, len(ids) - 1, queries).astype(int)]
+        vectors = self.vectors(picked)
+        self.search(vectors[0], 10)  # warm
+        samples = []
+        for vector in vectors:
+            started = time.perf_counter()
+            self.search(vector, 10)
+            samples.append(time.perf_counter() - started)
+        return float(np.median(samples) * 1000)
 
     def save(self, path: Path) -> None:
         import faiss

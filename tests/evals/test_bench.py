@@ -53,7 +53,22 @@ def test_tiny_bench_run_reports_every_figure(tmp_path):
     table = bench_table(result)
     assert "| 60 chunks: retrieve (replicated chunks) p50 (p95) |" in table and "cold `groundqa ask`" in table
     assert "embedder torch (before)" in table and "| 60 vectors: search p50 flat / HNSW" in table
+    assert table.startswith(f"Machine: {result['machine']['cpu']}, ") and "onnxruntime 1." in table
     json.dumps(result, default=str)
+
+
+def test_the_machine_is_described_with_the_instruction_sets_int8_kernels_use(monkeypatch, tmp_path):
+    from groundqa.evals import bench
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum\n"
+                       "flags\t\t: fpu sse4_2 avx2 avx512f avx512_vnni amx_tile\n")
+    real_path = bench.Path
+    monkeypatch.setattr(bench, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
+    info = bench.machine()
+    assert info["cpu"] == "Intel(R) Xeon(R) Platinum" and info["isa"] == ["AVX2", "AVX-512", "AVX-512 VNNI", "AMX"]
+    assert info["onnxruntime"] and info["cores"] >= 1
+    assert bench.machine_line(info).startswith("Intel(R) Xeon(R) Platinum, AVX2 + AVX-512 + AVX-512 VNNI + AMX, ")
 
 
 def test_bench_without_the_llama_index_extra_says_what_to_install(monkeypatch, capsys):

@@ -58,3 +58,20 @@ def test_the_manifest_records_which_vector_index_was_built(tmp_path, corpus, emb
     _, ids = index.store.search(embedder.embed(["How high is Mont Blanc?"])[0], 1)
     assert "4,806 metres" in index.by_vector_id[int(ids[0])].text
 
+
+
+def test_the_vector_index_is_chosen_by_how_fast_exact_search_is_here(monkeypatch):
+    monkeypatch.setattr(store_module, "HNSW_CONSIDER_FROM", 1000)
+    store = FaissStore(32)
+    store.add(np.arange(3000), unit_vectors(3000))
+    assert 0 < store.flat_search_ms() < 1000
+    monkeypatch.setattr(store_module, "FLAT_BUDGET_MS", 1e9)  # exact search fast enough: stays exact
+    store.fit_to_size()
+    assert store.kind == "flat"
+    monkeypatch.setattr(store_module, "FLAT_BUDGET_MS", 0.0)  # too slow on this machine: HNSW
+    store.fit_to_size()
+    assert store.kind == "hnsw"
+    small = FaissStore(32)
+    small.add(np.arange(500), unit_vectors(500))
+    small.fit_to_size()  # under HNSW_CONSIDER_FROM nothing is measured: exact
+    assert small.kind == "flat"
