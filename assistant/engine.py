@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 2000
 LEXICAL_REFUSAL_THRESHOLD = 0.545  # chosen on evals/sets/istanbul.jsonl (README, "Measured")
 RESCAN_SECONDS = 2.0  # how often a question first looks for added, edited or deleted files (86 ms at 10k files)
+RETRY_WRITE_SECONDS = 60.0  # after an update could not be written (a full disk), the next try waits this long
 log = logging.getLogger("groundqa")
 
 
@@ -221,7 +222,8 @@ class Assistant:
                     self._index = open_index(self.index_dir, model=self.embedder.name)
                 except CorruptIndexError:
                     raise exc from None
-            self._scanned_at = time.monotonic()
+            # not at every question: each try re-reads and re-embeds what changed before it fails again
+            self._scanned_at = time.monotonic() + RETRY_WRITE_SECONDS - RESCAN_SECONDS
         if self._index is None:
             raise InternalError("the index is missing right after it was built")
         return self._index

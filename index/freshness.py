@@ -44,8 +44,8 @@ def _unchanged(index: Index, source: str) -> bool:
         return False
     path = Path(index.source_root) / source
     now = file_stat(path)
-    if now is None:
-        return False
+    if now is None:  # gone, or a dangling link the build skipped and that still dangles
+        return entry.get("stat") is None and entry.get("sha256") is None
     if now in (entry.get("stat"), index.verified_stats.get(source)):
         return True
     if entry.get("sha256") is None:  # skipped unread (no permission, say) and its stat moved: look again

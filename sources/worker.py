@@ -59,9 +59,12 @@ def load_isolated(path: str | Path, root: str | Path | None = None, data: bytes 
             _stop_worker()
             raise LoaderError(path, f"the reader stopped while reading it ({exc or type(exc).__name__}); the file "
                                     f"may need more than {PARSE_MEMORY_BYTES >> 20} MB of memory") from None
-    if "document" in reply:
+    if "document" not in reply:
+        raise LoaderError(path, str(reply.get("error")))
+    try:
         return Document.from_row(reply["document"])
-    raise LoaderError(path, str(reply.get("error")))
+    except (KeyError, TypeError, ValueError) as exc:  # a reply of the wrong shape is the worker's failure
+        raise LoaderError(path, f"the reader sent back a damaged document ({exc})") from None
 
 
 def _ask_worker(request: dict, data: bytes, seconds: float) -> dict:

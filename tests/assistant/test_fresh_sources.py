@@ -67,6 +67,19 @@ def test_a_touched_file_is_not_reindexed(corpus, embedder, monkeypatch):
     assert answer.warnings == [] and bot.index.generation == generation and quote_is_on_disk(answer, corpus)
 
 
+def test_files_the_build_skipped_do_not_trigger_a_build_at_every_question(corpus, embedder, monkeypatch):
+    (corpus / "dangling.txt").symlink_to(corpus / "nowhere.txt")
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "locked.txt").write_text("secret", encoding="utf-8")
+    (corpus / "locked.txt").chmod(0)
+    monkeypatch.setattr("groundqa.engine.RESCAN_SECONDS", 0.0)
+    bot = Assistant(sources=corpus, embedder=embedder)
+    bot.ask(RHINE)
+    monkeypatch.setattr(Assistant, "build", lambda *a, **k: pytest.fail("rebuilt for files it had skipped"))
+    assert not bot.ask(RHINE).refused
+    (corpus / "locked.txt").chmod(0o644)
+
+
 def test_an_index_without_its_folder_says_its_quote_may_be_stale(corpus, tmp_path, embedder):
     build_index(corpus, tmp_path / "idx", embedder=embedder)
     bot = Assistant(index_dir=tmp_path / "idx", embedder=embedder)
@@ -85,7 +98,10 @@ def test_when_the_disk_is_full_the_previous_index_answers_and_says_why(corpus, e
     bot.ask(RHINE)
     edit_rivers(corpus)
 
+    tries = []
+
     def full_disk(*args, **kwargs):
+        tries.append(1)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("groundqa.index.build.write_jsonl", full_disk)
@@ -94,6 +110,8 @@ def test_when_the_disk_is_full_the_previous_index_answers_and_says_why(corpus, e
     assert "could not be updated" in answer.warnings[0] and "No space left" in answer.warnings[0]
     assert "rivers.txt changed after it was indexed" in answer.warnings[1]
     assert not list(bot.index_dir.glob(".staging-*"))  # the half-written copy is gone at once
+    monkeypatch.setattr("groundqa.engine.RESCAN_SECONDS", 0.0)
+    assert bot.ask(RHINE).warnings and len(tries) == 1  # not another full re-read at every question
     monkeypatch.undo()
     bot.build()  # room again: the next update lands
     assert "Austrian Alps" in bot.ask(RHINE).text

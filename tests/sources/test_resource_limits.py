@@ -107,8 +107,9 @@ def test_a_slow_file_is_stopped_at_its_time_budget_and_the_next_file_still_loads
     assert "Travel" in good.text  # a new worker took over
 
 
-def test_a_file_that_needs_too_much_memory_is_skipped_and_the_indexer_keeps_its_own(tmp_path, monkeypatch):
+def test_a_file_that_needs_too_much_memory_is_skipped_and_the_indexer_keeps_its_own(tmp_path, monkeypatch, request):
     parse_worker._stop_worker()
+    request.addfinalizer(parse_worker._stop_worker)  # the next test's worker gets the normal limit, pass or fail
     monkeypatch.setattr(parse_worker, "PARSE_MEMORY_BYTES", 160 * 2**20)
     page = tmp_path / "page.html"
     big_html(page, 6)
@@ -116,7 +117,6 @@ def test_a_file_that_needs_too_much_memory_is_skipped_and_the_indexer_keeps_its_
     with pytest.raises(LoaderError, match="needs more than 160 MB of memory to read"):
         load_isolated(page)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KB: parsed elsewhere
-    parse_worker._stop_worker()  # the next test's worker gets the normal limit
 
 
 def test_bad_files_are_remembered_and_not_parsed_again(tmp_path, embedder, monkeypatch):
