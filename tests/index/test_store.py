@@ -27,7 +27,7 @@ def test_large_stores_switch_to_hnsw_on_save_and_find_the_same_neighbours(tmp_pa
     store.save(tmp_path / "v.faiss")
     loaded = FaissStore.load(tmp_path / "v.faiss")
     assert loaded.kind == "hnsw" and len(loaded) == 3000
-    assert loaded.description == {"kind": "hnsw", "M": 32, "ef_construction": 80, "ef_search": 256, "vectors": 3000}
+    assert loaded.description == {"kind": "hnsw", "M": 32, "ef_construction": 80, "ef_search": 512, "vectors": 3000}
     queries = unit_vectors(50, seed=1)
     found = [set(loaded.search(q, 10)[1]) & set(exact.search(q, 10)[1]) for q in queries]
     assert np.mean([len(f) for f in found]) / 10 >= 0.95
