@@ -138,3 +138,16 @@ def test_bad_files_are_remembered_and_not_parsed_again(tmp_path, embedder, monke
     monkeypatch.undo()
     third = build_index(folder, tmp_path / "idx", embedder=embedder)
     assert len(third.skipped) == 2 and third.unchanged == ["good.txt"]
+
+
+def test_a_docx_with_a_large_embedded_file_still_loads(tmp_path):
+    """Only the XML parts count: an embedded spreadsheet or video is never unpacked."""
+    import docx
+
+    path = tmp_path / "report.docx"
+    document = docx.Document()
+    document.add_paragraph("The harbour opens at six.")
+    document.save(path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/embeddings/data.bin", b"\0" * (80 * 2**20))
+    assert "harbour opens at six" in load_isolated(path).text
