@@ -72,8 +72,9 @@ def page_image(assistant: Assistant, source: str, page: int, start: int, end: in
     import pypdfium2 as pdfium  # type: ignore[import-untyped]
     from PIL import ImageDraw
 
-    document = assistant.index.documents.get(source)
-    path = Path(assistant.sources or ".") / source
+    index = assistant.index
+    document = index.documents.get(source)
+    path = Path(index.source_root) / source  # where the index read it: a chat opened with --index has no sources
     if document is None or not document.page_starts or not path.is_file():
         return None
     pdf = pdfium.PdfDocument(str(path))

@@ -76,3 +76,6 @@ def test_a_pdf_citation_opens_its_printed_page_with_the_quote_marked(office):
     assert yellow_pixels(marked) > 5_000 and yellow_pixels(plain) == 0
     assert page_image(office, citation.source, 99, citation.start, citation.end, "x") is None
     assert page_image(office, "office-guide.docx", 1, 0, 5, "x") is None  # not a PDF
+    opened_by_index = Assistant(index_dir=office.index_dir, embedder=office.embedder)  # `chat --index DIR`
+    assert page_image(opened_by_index, citation.source, citation.page, citation.start, citation.end,
+                      quote_digest(citation.quote)) == marked
