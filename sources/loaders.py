@@ -24,6 +24,7 @@ Tables (Markdown, HTML, DOCX) become one sentence per row: "Header: value; Heade
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import os
 import re
@@ -150,11 +151,19 @@ def read_source_bytes(path: str | Path) -> bytes:
 
 def relative_source(path: Path, root: str | Path) -> str:
     """`path` relative to `root` with forward slashes; symlinked files keep their own name."""
-    root = Path(root).resolve()
-    for candidate in (Path(os.path.abspath(path)), _resolved(path)):
-        if candidate is not None and candidate.is_relative_to(root):
-            return candidate.relative_to(root).as_posix()
+    root = _resolved_root(os.path.abspath(root))  # absolute first: the cache must not outlive a chdir
+    # resolving costs a system call per path component: only when the plain absolute path is not
+    # under the root (called for every file of a folder at every build and every look for changes)
+    plain = Path(os.path.abspath(path))
+    candidate = plain if plain.is_relative_to(root) else _resolved(path)
+    if candidate is not None and candidate.is_relative_to(root):
+        return candidate.relative_to(root).as_posix()
     return Path(path).name
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved_root(root: str) -> Path:
+    return Path(root).resolve()
 
 
 def _resolved(path: str | Path) -> Path | None:
