@@ -191,10 +191,12 @@ class Assistant:
             index = self._update()
             answer = self._answer(index, question, history, top_k, mode, reader)
             stale = changed_sources(index, [c.source for c in answer.citations])
-        notes = [f"the index could not be updated ({self._not_updated}); this answer comes from the previous index"]
-        notes = notes * bool(self._not_updated) + [
-            f"{source} changed after it was indexed (or was deleted): its quote may no longer be in it; "
-            f"re-index with `groundqa index {index.source_root} --index {self.index_dir}`" for source in stale]
+        notes = []
+        if self._not_updated:
+            notes.append(f"the index could not be updated ({self._not_updated}); this answer comes from the "
+                         f"previous index")
+        notes += [f"{source} changed after it was indexed (or was deleted): its quote may no longer be in it; "
+                  f"re-index with `groundqa index {index.source_root} --index {self.index_dir}`" for source in stale]
         return (replace(answer, warnings=notes) if notes else answer), index.documents
 
     def _fresh_index(self) -> Index:

@@ -29,6 +29,7 @@ from .chunking import Chunk, ChunkingSettings, chunk_document
 from .embedder import Embedder, shared_embedder
 from .files import (
     CHUNKS,
+    DAMAGED,
     DOCUMENTS,
     VECTORS,
     current_generation,
@@ -83,8 +84,7 @@ class Generation:
     @property
     def skipped(self) -> dict[str, dict]:
         """Manifest entry (sha256, stat, reason) of every file the build could not load, by source."""
-        skipped = self.manifest.get("skipped", {})
-        return skipped if isinstance(skipped, dict) else {}
+        return self.manifest.get("skipped", {})  # its shape was checked when the manifest was read
 
 
 @dataclass
@@ -145,7 +145,7 @@ def read_previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildR
     try:
         rows, documents = read_rows(generation)
         store = load_store("faiss", generation / VECTORS)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, RecursionError) as exc:
+    except DAMAGED as exc:
         report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
         return empty
     chunks: dict[str, list[Chunk]] = {}

@@ -25,6 +25,8 @@ VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.jsonl"
 _GENERATION = re.compile(r"gen-\d{6,12}")
+# What reading a damaged index file raises (faiss raises RuntimeError, "[[[…" RecursionError): damage, not a bug
+DAMAGED = (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, RecursionError)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -110,7 +112,7 @@ def read_manifest(generation: Path) -> dict:
         for name, expected in checksums.items():
             if sha256_bytes((generation / name).read_bytes()) != expected:
                 raise ValueError(f"{name} fails its checksum")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except DAMAGED as exc:
         raise CorruptIndexError(f"index at {generation.parent} is corrupt ({exc}); "
                                 f"run `groundqa index --rebuild`") from None
     if manifest.get("format") != FORMAT_VERSION:

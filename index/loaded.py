@@ -11,7 +11,16 @@ from groundqa.sources import Document
 
 from .bm25 import BM25
 from .chunking import Chunk
-from .files import CHUNKS, DOCUMENTS, VECTORS, current_generation, current_generation_name, read_jsonl, read_manifest
+from .files import (
+    CHUNKS,
+    DAMAGED,
+    DOCUMENTS,
+    VECTORS,
+    current_generation,
+    current_generation_name,
+    read_jsonl,
+    read_manifest,
+)
 from .schema import check_chunk_row, check_document_row
 from .store import VectorStore, load_store
 
@@ -87,7 +96,7 @@ def _open_live_generation(index_dir: Path, model: str | None) -> Index:
     try:
         chunks, documents = read_rows(generation)
         store = load_store(manifest.get("store", "faiss"), generation / VECTORS)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, RecursionError) as exc:
+    except DAMAGED as exc:
         raise CorruptIndexError(f"index at {index_dir} is corrupt ({exc}); run `groundqa index --rebuild`") from None
     if len(store) != len(chunks):
         raise CorruptIndexError(f"index at {index_dir} is corrupt ({len(store)} vectors for {len(chunks)} chunks); "
