@@ -25,6 +25,8 @@ SWITCHES = {
     "ORT_DISABLE_TELEMETRY": "1",
 }
 log = logging.getLogger("groundqa")
+_checked = {"onnxruntime": False}  # whether the first import was seen (made quiet, or warned about)
+_callers: list[dict[str, str | None]] = []  # the environment each open offline() block found
 
 
 def force_offline() -> None:
@@ -38,11 +40,13 @@ def offline() -> Iterator[None]:
     """The switches for the duration of a block, restored afterwards. huggingface_hub reads
     HF_HUB_OFFLINE once, at import, so its constant is switched too when it is already loaded."""
     saved = {name: os.environ.get(name) for name in SWITCHES}
+    _callers.append(saved)
     hub_was = _set_hub_constant(True)
     os.environ.update(SWITCHES)
     try:
         yield
     finally:
+        _callers.pop()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -52,16 +56,20 @@ def offline() -> Iterator[None]:
         _set_hub_constant(hub_was if hub_was is not None else _truthy(saved["HF_HUB_OFFLINE"]))
 
 
+
 def import_onnxruntime():
     """onnxruntime, with its telemetry off. ONNX Runtime 1.32 on Linux sends 1DS telemetry (DNS
     queries for mobile.events.data.microsoft.com about 10 s after the first session) unless
     ORT_DISABLE_TELEMETRY is set when it is imported; `disable_telemetry_events()` alone does not
-    stop it (measured under strace)."""
-    if "onnxruntime" not in sys.modules:
-        os.environ["ORT_DISABLE_TELEMETRY"] = "1"
-    elif not _truthy(os.environ.get("ORT_DISABLE_TELEMETRY")):
-        log.warning("onnxruntime was imported before groundqa with its telemetry on; set "
-                    "ORT_DISABLE_TELEMETRY=1 before importing it to keep the process off the network")
+    stop it (measured under strace). Only that first import matters: an `offline()` block that
+    ends later takes the variable away again, and that is no reason to warn."""
+    if not _checked["onnxruntime"]:
+        _checked["onnxruntime"] = True
+        if "onnxruntime" not in sys.modules:
+            os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+        elif not _truthy((_callers[0] if _callers else os.environ).get("ORT_DISABLE_TELEMETRY")):
+            log.warning("onnxruntime was imported before groundqa with its telemetry on; set "
+                        "ORT_DISABLE_TELEMETRY=1 before importing it to keep the process off the network")
     import onnxruntime
 
     onnxruntime.disable_telemetry_events()

@@ -92,3 +92,16 @@ def test_a_chat_round_trip_and_an_ask_send_nothing_off_the_machine(tmp_path):
         chat.wait(timeout=60)
     outbound += outbound_calls(trace.read_text())
     assert outbound == []
+
+
+def test_the_telemetry_warning_is_given_once_and_only_when_it_is_true(tmp_path):
+    """The embedder imports onnxruntime inside an `offline()` block, which takes the switch away
+    when it ends; the learned reader's later import must not then warn that telemetry is on."""
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"} | {"GROUNDQA_HOME": str(tmp_path)}
+    ask = ("from groundqa import Assistant; "
+           "print(Assistant(reader='learned').warm_up().ask('Who led the Russian delegation?').short_answer)")
+    for first, warnings in (("", 0), ("import onnxruntime; ", 1)):
+        result = subprocess.run([sys.executable, "-c", first + ask], capture_output=True, text=True, env=env,
+                                cwd=tmp_path, timeout=300)
+        assert "Medinsky" in result.stdout, result.stderr
+        assert result.stderr.count("telemetry on") == warnings, result.stderr
