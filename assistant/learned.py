@@ -21,7 +21,7 @@ MIN_SPAN_SCORE = 0.25  # p(start) * p(end) below this: no short answer rather th
 
 
 FEATURES = ("answer_logit", "span_score", "lexical", "cosine", "coverage", "chunk_coverage", "prior",
-            "missing_names", "missing_numbers", "typed", "typed_span", "sentence_missing_names", "names_elsewhere")
+            "missing_names", "missing_numbers", "typed", "typed_span")
 
 
 class LearnedReader:
@@ -73,12 +73,8 @@ class LearnedReader:
         scored = self.encoder.read(question, texts)
         kind = answer_type(question)
         question_numbers = set(numbers_in(question))
-        lacking = [missing_names(question, text) for text in texts]
         found = []
-        for n, (item, score, offset) in enumerate(zip(evidence, scored, offsets, strict=True)):
-            # a name of the question this candidate lacks and another has: "the Ukrainian one" asked,
-            # the sentence about the Russian one read
-            elsewhere = {name for name in lacking[n] if any(name not in other for other in lacking)}
+        for item, score, offset in zip(evidence, scored, offsets, strict=True):
             features = {
                 "answer_logit": score.raw, "span_score": score.span_score, "lexical": item.sentence.score,
                 "cosine": item.cosine, "coverage": item.coverage,
@@ -87,7 +83,6 @@ class LearnedReader:
                 "missing_numbers": float(len(question_numbers - set(numbers_in(item.chunk)))),
                 "typed": float(kind is not None),
                 "typed_span": float(kind is not None and best_span(item.sentence.text, question, kind) is not None),
-                "sentence_missing_names": float(len(lacking[n])), "names_elsewhere": float(len(elsewhere)),
             }
             found.append((item, score, offset, features))
         return found

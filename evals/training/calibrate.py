@@ -82,15 +82,9 @@ def dev_questions(records: list[dict], articles: list[dict], rng: random.Random,
             if example.kind in ("cloze", "summary-question") and example.span:
                 gold = example.second[example.span[0]:example.span[1]]
                 cases.append((example.first, gold if number < half else None))
-            elif example.kind in _SWAPPED and number < half:
+            elif example.kind in ("cloze-swapped", "summary-question-swapped") and number < half:
                 cases.append((example.first, None))
     return texts, cases
-
-
-# news questions whose name was swapped for another article's or another of the same article: the
-# second kind is the hard one (every word is on the page) and, unlike a HaluEval question swapped
-# within its two-paragraph knowledge, a swapped cloze question is almost never answered elsewhere
-_SWAPPED = ("cloze-swapped", "summary-question-swapped", "cloze-swapped-within", "summary-question-swapped-within")
 
 
 def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print, answerable: int = 450,
@@ -142,9 +136,8 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
                    f"records and news questions (cloze and made from the human summaries) about held-out "
                    f"summarization articles — ({int(answerable_cases.sum())} answerable; "
                    f"{int((~answerable_cases).sum())} unanswerable: own document not indexed, or a name "
-                   f"swapped for another document's or, in news questions, another of the same article); the "
-                   f"threshold maximises the mean of 'answered with the gold answer' and 'refused' on "
-                   f"out-of-fold predictions (two folds by question): "
+                   f"swapped); the threshold maximises the mean of 'answered "
+                   f"with the gold answer' and 'refused' on out-of-fold predictions (two folds by question): "
                    f"{score:.3f}."}
 
 

@@ -6,8 +6,7 @@ Reader pairs (question, candidate sentence), from HaluEval QA:
 * negatives: the other sentences of its knowledge; sentences of other records' knowledge that BM25
   ranks high for the question (on-topic distractors: the same question with its own document
   withheld); and the positive sentence under a question whose name or number was swapped for another
-  record's (so "same words, different entity" is not an answer), or for another name or number of
-  the same document (so the reader checks which of two delegations, prices or people is asked about).
+  record's (so "same words, different entity" is not an answer).
 
 Judge pairs (claim, passage):
 * HaluEval QA: (question + right answer, knowledge) supported; (question + hallucinated answer)
@@ -78,7 +77,7 @@ def single_hop(record: dict, min_overlap: float = 0.25) -> bool:
 
 
 def reader_examples(records: list[dict], rng: random.Random, other_negatives: int = 2,
-                    same_negatives: int = 1, swap_share: float = 0.2, within_share: float = 0.3) -> list[Example]:
+                    same_negatives: int = 1, swap_share: float = 0.2) -> list[Example]:
     pool = [(i, s) for i, r in enumerate(records) for paragraph in knowledge_sentences(r["knowledge"])
             for s in paragraph]
     bm25 = BM25([s for _, s in pool])
@@ -109,10 +108,6 @@ def reader_examples(records: list[dict], rng: random.Random, other_negatives: in
             swapped = _swap(question, positives[0], names, rng)
             if swapped:
                 examples.append(Example("read", swapped, positives[0], 0.0, None, "swapped-question"))
-        if rng.random() < within_share:
-            swapped = swap_within(question, positives[0], record["knowledge"], rng)
-            if swapped:
-                examples.append(Example("read", swapped, positives[0], 0.0, None, "swapped-within"))
     return examples
 
 
@@ -147,9 +142,6 @@ def cloze_examples(articles: list[dict], rng: random.Random, per_article: int = 
             swapped = _swap(question, sentences[i], names, rng)
             if swapped and rng.random() < 0.5:  # half of them: v4 (every one, and 3x the swapped questions) did worse
                 examples.append(Example("read", swapped, text, 0.0, None, "cloze-swapped"))
-            within = swap_within(question, sentences[i], article["document"], rng)
-            if within and rng.random() < 0.5:
-                examples.append(Example("read", within, text, 0.0, None, "cloze-swapped-within"))
     return examples
 
 
@@ -187,43 +179,6 @@ def _swap(question: str, sentence: str, names: list[str], rng: random.Random) ->
     old = rng.choice(shared)
     new = rng.choice(names)
     return question.replace(old, new, 1) if new.lower() != old.lower() else None
-
-
-_QUESTION_OPENERS = ("What", "Which", "Who", "When", "Where", "How", "The", "In", "Are", "Is", "Did", "Was", "Why",
-                     "Do", "Does", "A", "An", "On", "At", "For")
-
-
-def swap_within(question: str, sentence: str, document: str, rng: random.Random) -> str | None:
-    """The question with a name (or number) that the answering sentence holds replaced by another
-    name (or number) of the same document that the sentence does not hold: "Who led the Russian
-    delegation?" -> "Who led the Ukrainian delegation?" over the sentence about the Russian one.
-    The sentence no longer answers it, though every word of the new question is on the page."""
-    asked = [n for n in _inner_names(question) if n in sentence]
-    numbers = [n for n in _NUMBER.findall(question) if n in sentence]
-    if numbers and (not asked or rng.random() < 0.3):
-        others = sorted({n for n in _NUMBER.findall(document) if n not in sentence and n not in question})
-        if others:
-            return question.replace(rng.choice(numbers), rng.choice(others), 1)
-    if not asked:
-        return None
-    old = rng.choice(asked)
-    lowered = question.lower()
-    others = sorted({n for n in _inner_names(document) if n not in sentence and n.lower() not in lowered
-                     and abs(len(n.split()) - len(old.split())) <= 1})
-    return question.replace(old, rng.choice(others), 1) if others else None
-
-
-def _inner_names(text: str) -> list[str]:
-    """Names inside a sentence (after a lower-case word or a comma, so no sentence's first word),
-    without trailing punctuation or a possessive."""
-    found = []
-    for match in _NAME.finditer(text):
-        if match.start() < 2 or not re.match(r"[a-z,] ", text[match.start() - 2:match.start()]):
-            continue
-        name = re.sub(r"(?:['’]s)?[.'’]*$", "", match.group().split(". ")[0])  # not across a sentence end
-        if len(name) > 3 and name.split()[0] not in _QUESTION_OPENERS and "." not in name[:-1]:
-            found.append(name)
-    return found
 
 
 def judge_examples(records: list[dict], rng: random.Random, summaries: list[dict] | None = None,

@@ -77,9 +77,7 @@ HaluEval QA records 1–{facts['train_records']:,} train; records {facts['train_
 (calibration and threshold). HaluEval summarization dev records 1–{facts['summary_records']:,} give judge pairs
 and news reader pairs: cloze questions made from articles' sentences, and questions made from the human
 summaries' sentences, answered by the article sentence that says the same in other words (articles
-1–1,200 train, the rest validate and calibrate). "Swapped" negatives are the answering sentence under its
-question with a name or number replaced: by another record's, or (`…-within`) by another name or number of
-the same document, which the sentence does not hold.
+1–1,200 train, the rest validate and calibrate).
 Never the HaluEval test records (8,001–10,000), `../shared/benchmarks/external/` or the bundled eval sets.
 
 | examples | count |

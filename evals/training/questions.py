@@ -7,7 +7,7 @@ paraphrase: the reader learns to match meaning, not shared words.
 Pairs per question: the article sentence holding the answer (span labelled); the article sentence
 sharing most words with the question without the answer; an on-topic sentence of another article
 (the question with its own article withheld: refuse); and, for some, the answer sentence under the
-question with a name swapped for another article's, or for another name of the same article.
+question with a name swapped for another article's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from groundqa.index.bm25 import BM25
 from groundqa.index.text import terms
 
 from ..metrics import normalize
-from .examples import _PERSON, Example, _swap, swap_within
+from .examples import _PERSON, Example, _swap
 
 _CLASS_NOUNS = {"palace", "university", "river", "party", "council", "court", "city", "hospital", "school",
                 "company", "airport", "club", "team", "church", "bank", "ministry", "department", "agency",
@@ -76,9 +76,6 @@ def summary_questions(articles: list[dict], rng: random.Random, per_article: int
             swapped = _swap(question, sentences[best], names, rng) if rng.random() < 0.4 else None
             if swapped:
                 examples.append(Example("read", swapped, text, 0.0, None, "summary-question-swapped"))
-            within = swap_within(question, sentences[best], article["document"], rng) if rng.random() < 0.4 else None
-            if within:
-                examples.append(Example("read", within, text, 0.0, None, "summary-question-swapped-within"))
     return examples
 
 
