@@ -15,13 +15,16 @@ from groundqa.index import (
     BuildReport,
     Embedder,
     Index,
+    Where,
     build_index,
     changed_sources,
     folder_changed,
     groundqa_home,
     open_index,
+    parse_where,
     shared_embedder,
 )
+from groundqa.index.filters import WhereLike
 from groundqa.sources import BUNDLED_CORPUS, Document, remove_source, replace_source, save_upload, source_path
 
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
@@ -168,28 +171,33 @@ class Assistant:
         return self
 
     # -- answering -------------------------------------------------------------------------
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
+    def retrieve(self, question: str, top_k: int | None = None, where: WhereLike = None) -> list[Hit]:
         """The fused top-k chunks for a question (no condensing, no reading)."""
         settings = self.settings.override(top_k=top_k)
-        retriever = Retriever(self.index, self.embedder, settings.candidates, settings.rrf_k)
-        return retriever.retrieve(_clean_question(question), settings.top_k)
+        index = self.index
+        retriever = Retriever(index, self.embedder, settings.candidates, settings.rrf_k)
+        return retriever.retrieve(_clean_question(question), settings.top_k, where=_matching(index, where))
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
-            top_k: int | None = None, mode: str | None = None, reader: str | None = None) -> Answer:
-        """Answer `question` (with optional chat `history`) from the sources, or refuse."""
-        return self.ask_with_documents(question, history, top_k=top_k, mode=mode, reader=reader)[0]
+            top_k: int | None = None, mode: str | None = None, reader: str | None = None,
+            where: WhereLike = None) -> Answer:
+        """Answer `question` (with optional chat `history`) from the sources, or refuse. `where`
+        limits the answer to some documents: "source=policies/*", ["type=pdf", "date>=2025"], or
+        {"type": ["pdf", "docx"]} (see `groundqa.index.filters`)."""
+        return self.ask_with_documents(question, history, top_k=top_k, mode=mode, reader=reader, where=where)[0]
 
     def ask_with_documents(self, question: str, history: list[tuple[str, str]] | None = None, *,
-                           top_k: int | None = None, mode: str | None = None,
-                           reader: str | None = None) -> tuple[Answer, dict[str, Document]]:
+                           top_k: int | None = None, mode: str | None = None, reader: str | None = None,
+                           where: WhereLike = None) -> tuple[Answer, dict[str, Document]]:
         """`ask`, and the documents of the index snapshot the answer came from, so a passage is shown
         in the same text it was quoted from even when a rebuild lands meanwhile."""
+        where = parse_where(where)  # a filter that cannot work fails before any work
         index = self._fresh_index()  # one snapshot for the whole answer
-        answer = self._answer(index, question, history, top_k, mode, reader)
+        answer = self._answer(index, question, history, top_k, mode, reader, _matching(index, where))
         stale = changed_sources(index, [c.source for c in answer.citations])
         if stale and self.sources is not None and self._not_updated is None:  # edited since the last look
             index = self._update()
-            answer = self._answer(index, question, history, top_k, mode, reader)
+            answer = self._answer(index, question, history, top_k, mode, reader, _matching(index, where))
             stale = changed_sources(index, [c.source for c in answer.citations])
         notes = []
         if self._not_updated:
@@ -230,14 +238,14 @@ class Assistant:
             raise InternalError("the index is missing right after it was built")
         return self._index
 
-    def _answer(self, index: Index, question, history, top_k, mode, reader) -> Answer:
+    def _answer(self, index: Index, question, history, top_k, mode, reader, where: Where | None = None) -> Answer:
         question = _clean_question(question)
         settings = self.settings.override(top_k=top_k, mode=mode, reader=reader)
         history = _clean_history(history)
         standalone = condense(question, history, self.embedder, _short_answer_of(history))
         query_vector = self.embedder.embed([standalone])[0]
         retriever = Retriever(index, self.embedder, settings.candidates, settings.rrf_k)
-        hits = retriever.retrieve(standalone, settings.top_k, query_vector)
+        hits = retriever.retrieve(standalone, settings.top_k, query_vector, where)
         chosen, threshold, reader_name = self._reader(index, settings)
         if settings.mode == "llm":
             answer = self._generate(question, standalone, history, hits, index, chosen, settings)
@@ -295,6 +303,16 @@ class Assistant:
             context = [s for s, _, _ in reader.candidates(hits)][:2]
             return replace(refusal(question, standalone, index, context, 0.0, "llm"), removed_sentences=removed)
         return generated_answer(question, standalone, index, kept, removed)
+
+
+def _matching(index: Index, where: WhereLike) -> Where | None:
+    """The filter, checked to allow at least one indexed document (else an InputError saying so)."""
+    where = parse_where(where)
+    if where is not None and not len(index.positions_where(where)[0]):
+        count = len(index.documents)
+        raise InputError(f"no indexed document matches the filter {where} ({count:,} document{'s' * (count != 1)} "
+                         f"indexed; `groundqa docs` lists them)")
+    return where
 
 
 def _clean_question(question) -> str:

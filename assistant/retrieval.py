@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groundqa.index import Chunk, Embedder, Index
+from groundqa.index import Chunk, Embedder, Index, Where
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,17 @@ class Retriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, query: str, top_k: int = 5, query_vector: np.ndarray | None = None) -> list[Hit]:
-        """The `top_k` best chunks for `query`, best first."""
-        if not self.index.chunks:
+    def retrieve(self, query: str, top_k: int = 5, query_vector: np.ndarray | None = None,
+                 where: Where | None = None) -> list[Hit]:
+        """The `top_k` best chunks for `query`, best first; only from documents `where` allows."""
+        rows, allowed = (None, None) if where is None else self.index.positions_where(where)
+        if not self.index.chunks or (rows is not None and not len(rows)):
             return []
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
-        _, ids = self.index.store.search(query_vector, self.candidates)
+        _, ids = self.index.store.search(query_vector, self.candidates, allowed)
         dense = [self.index.position[self.index.by_vector_id[int(i)].id] for i in ids]
-        lexical = self.index.bm25.top(query, self.candidates)
+        lexical = self.index.bm25.top(query, self.candidates, rows)
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, position in enumerate(ranking, start=1):

@@ -46,10 +46,15 @@ class BM25:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._matrix[:, cols].sum(axis=1)).ravel()
 
-    def top(self, query: str, k: int) -> list[int]:
-        """Rows of the `k` best-scoring texts with a score above zero, best first; ties go to the
-        lower row, as a stable sort would order them. Partitions instead of sorting every row."""
+    def top(self, query: str, k: int, rows: np.ndarray | None = None) -> list[int]:
+        """Rows of the `k` best-scoring texts (among `rows`, when given) with a score above zero, best
+        first; ties go to the lower row, as a stable sort would order them. Partitions instead of
+        sorting every row."""
         scores = self.scores(query)
+        if rows is not None:
+            allowed = np.zeros_like(scores)
+            allowed[rows] = scores[rows]
+            scores = allowed
         matched = np.flatnonzero(scores > 0)
         if len(matched) > k:
             threshold = np.partition(scores[matched], len(matched) - k)[len(matched) - k]

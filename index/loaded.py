@@ -6,6 +6,8 @@ from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from groundqa.errors import CorruptIndexError, IndexMismatchError, InternalError
 from groundqa.sources import Document
 
@@ -21,8 +23,11 @@ from .files import (
     read_jsonl,
     read_manifest,
 )
+from .filters import Where
 from .schema import check_chunk_row, check_document_row
 from .store import VectorStore, load_store
+
+FILTERS_KEPT = 32
 
 
 class Index:
@@ -34,6 +39,20 @@ class Index:
         self.by_vector_id = {chunk.vector_id: chunk for chunk in chunks}
         self.position = {chunk.id: i for i, chunk in enumerate(chunks)}
         self.verified_stats: dict[str, list[int]] = {}  # a file's new [size, mtime_ns] whose bytes hashed the same
+        self._filtered: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def positions_where(self, where: Where) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `chunks`, vector ids) of the chunks whose document the filter allows;
+        remembered for the last few filters, since a chat asks under the same one again and again."""
+        key = str(where)
+        if key not in self._filtered:
+            allowed = {source for source, document in self.documents.items() if where.allows(document)}
+            chosen = [(i, c.vector_id) for i, c in enumerate(self.chunks) if c.source in allowed]
+            if len(self._filtered) >= FILTERS_KEPT:
+                self._filtered.clear()
+            self._filtered[key] = (np.array([i for i, _ in chosen], dtype=np.int64),
+                                   np.array([v for _, v in chosen], dtype=np.int64))
+        return self._filtered[key]
 
     @cached_property
     def bm25(self) -> BM25:

@@ -15,7 +15,8 @@ from groundqa.errors import ConfigurationError
 class VectorStore(Protocol):
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def delete(self, ids: np.ndarray) -> None: ...
-    def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def search(self, vector: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
     def vectors(self, ids) -> np.ndarray: ...
     def save(self, path: Path) -> None: ...
     def __len__(self) -> int: ...
@@ -78,12 +79,28 @@ class FaissStore:
             # faiss's Python wrapper turns an id array into a selector (its stubs only list IDSelector)
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
 
-    def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) for one query vector; ids of -1 are dropped."""
-        k = min(k, len(self))
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) for one query vector, among the `allowed` ids when given; ids of -1
+        are dropped. Filtered search is exact on a flat index; on HNSW the graph search skips the
+        ids not allowed, and when a selective filter leaves it short of k the allowed vectors are
+        compared one by one instead."""
+        import faiss
+
+        k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if allowed is None:
+            scores, ids = self._index.search(query, k)
+        else:
+            allowed = np.asarray(allowed, dtype=np.int64)
+            selector = faiss.IDSelectorBatch(allowed)
+            # faiss's stubs lack the search parameters' fields (faiss 1.15 has them)
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)  # type: ignore[attr-defined]
+                      if self.kind == "hnsw" else faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]
+            scores, ids = self._index.search(query, k, params=params)
+            if (ids[0] >= 0).sum() < k:
+                return _exact(query[0], allowed, self.vectors(allowed), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
@@ -155,6 +172,12 @@ class FaissStore:
             index = faiss.IndexIDMap2(graph)
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return index
+
+
+def _exact(query: np.ndarray, ids: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = vectors @ query
+    best = np.argsort(-scores, kind="stable")[:k]
+    return scores[best].astype(np.float32), ids[best]
 
 
 def make_store(kind: Literal["faiss"], dimension: int) -> VectorStore:

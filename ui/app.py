@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from groundqa import Assistant
 from groundqa.errors import GroundQAError
 from groundqa.feedback import RATINGS, Feedback, add_details, record_feedback
+from groundqa.index.filters import split_conditions
 from groundqa.sources import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, TRASH_FOLDER, UPLOAD_FOLDER
 
 from .conversations import delete_chat, open_chat, save_chat, titles
@@ -62,9 +63,10 @@ font-size:var(--text-md)}
 JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")
 
 
-def respond(message: str, messages: list[dict], top_k: float, mode: str, assistant: Assistant):
+def respond(message: str, messages: list[dict], top_k: float, mode: str, assistant: Assistant, where: str = ""):
     """Answer one chat turn, streaming (messages, textbox) pairs: the question with a searching
-    notice, then the verified answer a few words at a time, then its sources under it."""
+    notice, then the verified answer a few words at a time, then its sources under it. `where` is
+    the documents filter as typed ("type=pdf date>=2025")."""
     messages = list(messages or [])
     if not (message or "").strip():  # Enter in an empty box: nothing to ask, nothing to complain about
         yield messages, ""
@@ -74,7 +76,7 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
     yield asked + [{"role": "assistant", "content": SEARCHING}], ""
     try:
         answer, documents = assistant.ask_with_documents(message, history_pairs(messages), top_k=int(top_k),
-                                                         mode=mode)
+                                                         mode=mode, where=split_conditions(where))
     except GroundQAError as exc:  # under the question it answers, which stays in the box to be fixed
         yield asked + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
         return
@@ -198,8 +200,12 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
                     mode = gr.Radio(modes, value=modes[0], label="Answer mode", visible=len(modes) > 1,
                                     info="extractive: quotes the sources. llm: your local model writes the answer; "
                                          "every sentence is checked against the passages it cites.")
+                    where = gr.Textbox("", label="Only documents matching", elem_id="gq-where",
+                                       placeholder="e.g. type=pdf source=policies/* date>=2025",
+                                       info="source=, title= (* wildcards), type=pdf, date=, date>=, date<… "
+                                            "(YYYY[-MM[-DD]]); several: all must hold, the same field twice: either.")
 
-        _wire_conversations(gr, assistant, app, chatbot, question, new_chat, earlier, [top_k, mode])
+        _wire_conversations(gr, assistant, app, chatbot, question, new_chat, earlier, [top_k, mode, where])
 
         def rate(messages, previous, event: gr.LikeData):  # gradio reads the annotation at run time
             index = event.index if isinstance(event.index, int) else event.index[0]
@@ -266,20 +272,20 @@ def _wire_conversations(gr, assistant: Assistant, app, chatbot, question, new_ch
     chats = gr.BrowserState([], storage_key=f"groundqa-chats-{key}")
     current = gr.BrowserState(None, storage_key=f"groundqa-current-{key}")
 
-    def turn(message, messages, k, chosen_mode):
-        yield from respond(message, messages, k, chosen_mode, assistant)
+    def turn(message, messages, k, chosen_mode, where):
+        yield from respond(message, messages, k, chosen_mode, assistant, where)
 
-    def again(messages, k, chosen_mode):  # regenerate: the last question, asked again
+    def again(messages, k, chosen_mode, where):  # regenerate: the last question, asked again
         asked = [i for i, m in enumerate(messages or []) if isinstance(m, dict) and m.get("role") == "user"]
         if not asked:
             yield messages, ""
             return
         text = unescape(message_text(messages[asked[-1]].get("content")) or "")
-        yield from respond(text, messages[:asked[-1]], k, chosen_mode, assistant)
+        yield from respond(text, messages[:asked[-1]], k, chosen_mode, assistant, where)
 
-    def edited(messages, k, chosen_mode, event: gr.EditData):  # gradio reads the annotation at run time
+    def edited(messages, k, chosen_mode, where, event: gr.EditData):  # gradio reads the annotation at run time
         index = event.index if isinstance(event.index, int) else event.index[0]
-        yield from respond(unescape(str(event.value)), messages[:index], k, chosen_mode, assistant)
+        yield from respond(unescape(str(event.value)), messages[:index], k, chosen_mode, assistant, where)
 
     def pick(example: gr.SelectData):  # gradio reads this annotation at run time: keep it unquoted
         return example.value["text"]

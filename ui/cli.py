@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm-url", help="OpenAI-compatible endpoint for --mode llm (or $GROUNDQA_LLM_URL)")
     ask.add_argument("--llm-model", help="model name for --mode llm (or $GROUNDQA_LLM_MODEL)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--where", action="append", metavar="FIELD=VALUE",
+                     help="answer only from documents matching it: source=GLOB, type=EXT, title=GLOB, date=, "
+                          "date>=, date<… (YYYY[-MM[-DD]]); repeat to combine (the same field: either value)")
     _model_options(ask)
     ask.set_defaults(run=_ask)
 
@@ -242,10 +245,13 @@ def _index(args) -> int:
 
 
 def _ask(args) -> int:
+    from groundqa.index import parse_where
+
+    where = parse_where(args.where)  # a bad filter is reported before any indexing
     assistant = _assistant(args)
     assistant.settings = assistant.settings.override(top_k=args.top_k, mode=args.mode,
                                                      llm_url=args.llm_url, llm_model=args.llm_model)
-    reply = assistant.ask(args.question)
+    reply = assistant.ask(args.question, where=where)
     for warning in reply.warnings:
         print(f"warning: {one_line(warning)}", file=sys.stderr)
     if args.json:

@@ -75,3 +75,24 @@ def test_the_vector_index_is_chosen_by_how_fast_exact_search_is_here(monkeypatch
     small.add(np.arange(500), unit_vectors(500))
     small.fit_to_size()  # under HNSW_CONSIDER_FROM nothing is measured: exact
     assert small.kind == "flat"
+
+
+def test_filtered_search_returns_the_best_allowed_ids_on_flat_and_hnsw(tmp_path):
+    vectors = unit_vectors(3000)
+    ids = np.arange(100, 3100)
+    flat, hnsw = FaissStore(32, hnsw_min=10**9), FaissStore(32, hnsw_min=2000)
+    for store in (flat, hnsw):
+        store.add(ids, vectors)
+    hnsw.save(tmp_path / "v.faiss")
+    hnsw = FaissStore.load(tmp_path / "v.faiss")
+    assert hnsw.kind == "hnsw"
+    rng = np.random.default_rng(2)
+    for allowed in (rng.choice(ids, 1500, replace=False), rng.choice(ids, 7, replace=False), ids[:1]):
+        for query in unit_vectors(10, seed=3):
+            truth = allowed[np.argsort(-(vectors[allowed - 100] @ query))][:5]
+            for store in (flat, hnsw):
+                _, found = store.search(query, 5, allowed)
+                assert set(found) <= set(allowed) and len(found) == min(5, len(allowed))
+            assert list(flat.search(query, 5, allowed)[1]) == list(truth)  # exact
+            assert len(set(hnsw.search(query, 5, allowed)[1]) & set(truth)) >= min(4, len(truth))
+    assert len(flat.search(unit_vectors(1)[0], 5, np.array([], dtype=np.int64))[1]) == 0

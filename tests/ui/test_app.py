@@ -156,6 +156,21 @@ def test_served_app_answers_and_follows_up_through_gradio_client(served):
 
 
 @pytest.mark.slow
+def test_the_documents_filter_limits_the_chat_and_names_a_filter_that_matches_nothing(served):
+    from gradio_client import Client
+
+    app, _ = served
+    client = Client(app.local_url, verbose=False)
+    messages, _ = client.predict("Who led the Russian delegation?", [], 5, "extractive", "source=istanbul*",
+                                 api_name="/ask")
+    assert "Medinsky" in message_text(messages[1]["content"])
+    messages, box = client.predict("Who led the Russian delegation?", [], 5, "extractive", "type=xlsx",
+                                   api_name="/ask")
+    assert "no indexed document matches the filter type=xlsx" in message_text(messages[1]["content"])
+    assert box == "Who led the Russian delegation?"  # kept in the box, to ask again without the filter
+
+
+@pytest.mark.slow
 def test_twenty_simultaneous_chats_answer_correctly_while_a_document_is_uploaded(served, tmp_path):
     from gradio_client import Client, handle_file
 

@@ -59,11 +59,35 @@ def test_a_file_name_cannot_forge_a_warning_line(tmp_path, corpus, embedder, cap
     (["index", "/no/such/folder"], "does not exist"),
     (["ask", "Who?", "--index", "/no/such/index"], "no index found"),
     (["ask", "Who?", "--top-k", "0"], "top_k must be greater than 0"),
+    (["ask", "Who?", "--where", "colour=red"], "unknown filter field 'colour'"),
+    (["ask", "Who?", "--where", "date>=last week"], "not YYYY, YYYY-MM or YYYY-MM-DD"),
 ])
 def test_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_ask_where_answers_from_the_matching_documents_only(tmp_path, corpus, embedder, capsys):
+    index_dir = tmp_path / "idx"
+    main(["index", str(corpus), "--index", str(index_dir)])
+    capsys.readouterr()
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir), "--where", "type=md", "--json"]) == 0
+    assert "4,806 metres" in json.loads(capsys.readouterr().out)["text"]
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir), "--where", "source=rivers*",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["refused"] and {c["source"] for c in data["citations"]} <= {"rivers.txt"}
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir), "--where", "type=pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "no indexed document matches the filter type=pdf (2 documents indexed" in err and err.count("\n") == 1
+
+
+def test_a_bad_filter_is_reported_before_any_indexing(tmp_path, corpus, capsys):
+    assert main(["ask", "Who?", "--sources", str(corpus), "--index", str(tmp_path / "idx"),
+                 "--where", "size>3"]) == 2
+    assert "unknown filter field 'size'" in capsys.readouterr().err
+    assert not (tmp_path / "idx").exists()
 
 
 def test_corrupt_index_is_one_line(tmp_path, corpus, embedder, capsys):
