@@ -27,7 +27,7 @@ from groundqa.errors import InputError
 from groundqa.sources import Document
 
 FIELDS = ("source", "type", "title", "date")
-_CONDITION = re.compile(r"^\s*(?P<field>[a-z_]+)\s*(?P<op>>=|<=|=|>|<)\s*(?P<value>.*?)\s*$", re.S)
+_CONDITION = re.compile(r"^\s*(?P<field>[a-z_]+)\s*(?P<op>>=|<=|=|>|<)\s*(?P<value>.*?)\s*$", re.S | re.I)
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -101,7 +101,7 @@ def _condition(text: str) -> Condition:
     if not match:
         raise InputError(f"cannot read the filter {text!r}: write field=value (fields: {', '.join(FIELDS)}), "
                          f"e.g. source=policies/* or date>=2025-01-01")
-    field, op, value = match["field"], match["op"], match["value"]
+    field, op, value = match["field"].lower(), match["op"], match["value"]
     if field not in FIELDS:
         raise InputError(f"unknown filter field {field!r} in {text!r}; valid fields: {', '.join(FIELDS)}")
     if not value:

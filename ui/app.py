@@ -78,7 +78,7 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
         answer, documents = assistant.ask_with_documents(message, history_pairs(messages), top_k=int(top_k),
                                                          mode=mode, where=split_conditions(where))
     except GroundQAError as exc:  # under the question it answers, which stays in the box to be fixed
-        yield asked + [{"role": "assistant", "content": f"⚠️ {exc}"}], message
+        yield asked + [{"role": "assistant", "content": f"⚠️ {question_markdown(str(exc))}"}], message  # may quote input
         return
     text = answer_markdown(answer, turn)
     words = text.split(" ")

@@ -23,7 +23,7 @@ def kept(where):
 
 @pytest.mark.parametrize(("where", "expected"), [
     ("source=policies/*", ["policies/leave.pdf", "policies/it.md"]),
-    ("type=.PDF", ["policies/leave.pdf"]),
+    ("Type=.PDF", ["policies/leave.pdf"]),
     (["type=pdf", "type=docx"], ["policies/leave.pdf", "minutes/2025-06.docx"]),  # one field twice: either
     (["source=policies/*", "type=md"], ["policies/it.md"]),  # two fields: both
     ("title=*LEAVE*", ["policies/leave.pdf"]),

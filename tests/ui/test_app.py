@@ -168,6 +168,9 @@ def test_the_documents_filter_limits_the_chat_and_names_a_filter_that_matches_no
                                    api_name="/ask")
     assert "no indexed document matches the filter type=xlsx" in message_text(messages[1]["content"])
     assert box == "Who led the Russian delegation?"  # kept in the box, to ask again without the filter
+    messages, _ = client.predict("Who?", [], 5, "extractive", "title=![x](https://evil.example/x.png)",
+                                 api_name="/ask")
+    assert "](https\\://evil" in message_text(messages[1]["content"])  # the filter is quoted as text, not an image
 
 
 @pytest.mark.slow
