@@ -15,6 +15,7 @@ class DocumentStatus:
     chunks: int
     pages: int | None  # None for formats without pages
     indexed: str | None  # UTC time the build read this version; None for indexes built before it was kept
+    date: str | None = None  # the document's own date (metadata or file name), what `where` date filters match
 
     @property
     def indexed_at(self) -> str:
@@ -29,13 +30,14 @@ def document_statuses(index: Index) -> list[DocumentStatus]:
     """Every document of `index`, sorted by source.
 
     >>> from types import SimpleNamespace
-    >>> index = SimpleNamespace(documents={"a.pdf": SimpleNamespace(title="A")}, chunks_per_source={"a.pdf": 3},
+    >>> index = SimpleNamespace(documents={"a.pdf": SimpleNamespace(title="A", date=None)},
+    ...                         chunks_per_source={"a.pdf": 3},
     ...                         manifest={"files": {"a.pdf": {"pages": 2, "indexed": "2026-11-29T21:00:00Z"}}})
     >>> document_statuses(index)[0]
-    DocumentStatus(source='a.pdf', title='A', chunks=3, pages=2, indexed='2026-11-29T21:00:00Z')
+    DocumentStatus(source='a.pdf', title='A', chunks=3, pages=2, indexed='2026-11-29T21:00:00Z', date=None)
     """
     files = index.manifest.get("files", {})
     counts = index.chunks_per_source
     return [DocumentStatus(source, document.title, counts.get(source, 0), files.get(source, {}).get("pages") or None,
-                           files.get(source, {}).get("indexed"))
+                           files.get(source, {}).get("indexed"), document.date)
             for source, document in sorted(index.documents.items())]

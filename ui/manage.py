@@ -61,10 +61,10 @@ def _docs(args) -> int:
     from rich.table import Table
 
     table = Table(title=f"{len(documents)} documents", title_justify="left")
-    for column in ("document", "title", "chunks", "pages", "indexed (UTC)"):
+    for column in ("document", "title", "date", "chunks", "pages", "indexed (UTC)"):
         table.add_column(column)
     for d in documents:
-        table.add_row(d.source, d.title, str(d.chunks), str(d.pages or "–"), d.indexed_at)
+        table.add_row(d.source, d.title, d.date or "–", str(d.chunks), str(d.pages or "–"), d.indexed_at)
     Console(highlight=False).print(table)
     return 0
 

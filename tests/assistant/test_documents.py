@@ -32,6 +32,7 @@ def test_the_list_is_the_index_with_chunks_pages_and_time(bot):
     assert set(documents) == {"notes.md", "rivers.txt"}
     assert documents["notes.md"].title == "Mountain notes" and documents["notes.md"].chunks >= 1
     assert documents["rivers.txt"].pages is None and documents["rivers.txt"].indexed.endswith("Z")
+    assert documents["rivers.txt"].date is None  # no date in its name or text: no date filter matches it
 
 
 def test_a_removed_document_is_never_answered_from_again_and_can_be_taken_back(bot, corpus, monkeypatch):
@@ -106,6 +107,9 @@ def test_cli_lists_adds_replaces_and_removes(tmp_path, corpus, embedder, capsys)
     assert main(["docs", *index, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [d["source"] for d in listed] == ["rivers.txt", "uploads/ferries.txt"]
+    assert all("date" in d for d in listed)
+    assert main(["docs", *index]) == 0
+    assert "date" in capsys.readouterr().out.splitlines()[2]  # a column of the table's header
     assert main(["remove", "notes.md", *index]) == 2
     assert "no document 'notes.md'" in capsys.readouterr().err
 
