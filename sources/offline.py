@@ -56,7 +56,6 @@ def offline() -> Iterator[None]:
         _set_hub_constant(hub_was if hub_was is not None else _truthy(saved["HF_HUB_OFFLINE"]))
 
 
-
 def import_onnxruntime():
     """onnxruntime, with its telemetry off. ONNX Runtime 1.32 on Linux sends 1DS telemetry (DNS
     queries for mobile.events.data.microsoft.com about 10 s after the first session) unless
