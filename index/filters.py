@@ -71,10 +71,13 @@ def parse_where(where: WhereLike) -> Where | None:
     if isinstance(where, str):
         texts = [where]
     elif isinstance(where, Mapping):
-        texts = [_joined(field, value) for field, values in where.items()
-                 for value in ([values] if isinstance(values, str) else values)]
+        texts = [_joined(str(field), str(value)) for field, values in where.items()
+                 for value in (values if isinstance(values, list | tuple | set) else [values])]
+    elif isinstance(where, list | tuple | set):
+        texts = [str(text) for text in where]
     else:
-        texts = list(where)
+        raise InputError(f"a filter is text like 'type=pdf', a list of such texts or a mapping; "
+                         f"currently, it is {type(where).__name__}")
     conditions = tuple(_condition(text) for text in texts if str(text).strip())
     return Where(conditions) if conditions else None
 

@@ -34,6 +34,7 @@ def kept(where):
     ("date>2024", ["policies/leave.pdf", "minutes/2025-06.docx"]),
     (["date>=2025", "date<2025-06"], ["policies/leave.pdf"]),  # a range
     ({"type": ["pdf", "txt"], "date": ">=2025"}, ["policies/leave.pdf"]),  # undated notes.txt fails the date
+    ({"date": 2024}, ["policies/it.md"]),  # a number is read as the text it prints
 ])
 def test_conditions_keep_the_documents_they_name(where, expected):
     assert kept(where) == expected
@@ -54,6 +55,11 @@ def test_a_filter_that_cannot_work_is_one_clear_error(where, message):
     with pytest.raises(InputError, match=message) as error:
         parse_where(where)
     assert "\n" not in str(error.value)
+
+
+def test_a_filter_of_the_wrong_type_is_one_clear_error():
+    with pytest.raises(InputError, match="a filter is text like 'type=pdf'.*currently, it is int"):
+        parse_where(2025)
 
 
 def test_a_typed_line_splits_on_spaces_and_commas_and_keeps_quoted_values():
