@@ -8,14 +8,14 @@ from dataclasses import asdict, dataclass
 from groundqa.errors import ConfigurationError
 from groundqa.sources import Document
 
-from .sentences import sentence_spans
+from .sentences import MAX_SENTENCE_CHARS, sentence_spans
 
 
 @dataclass(frozen=True)
 class ChunkingSettings:
     max_words: int = 120
     overlap_sentences: int = 1
-    max_sentence_chars: int = 1000  # a run of text with no sentence end is cut into pieces of this size
+    max_sentence_chars: int = MAX_SENTENCE_CHARS  # a run of text with no sentence end is cut into pieces of this size
 
     def __post_init__(self):
         if self.max_words < 10:

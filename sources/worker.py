@@ -24,7 +24,7 @@ from pathlib import Path
 from groundqa.errors import LoaderError
 
 from .document import Document
-from .loaders import load
+from .loaders import load, read_source_bytes
 
 PARSE_MEMORY_BYTES = 1 << 30  # address space of the worker; a real 50 MB PDF needs well under half
 IN_PROCESS_SUFFIXES = (".txt",)  # decoding only: nothing to blow up
@@ -44,8 +44,6 @@ def load_isolated(path: str | Path, root: str | Path | None = None, data: bytes 
     if path.suffix.lower() in IN_PROCESS_SUFFIXES:
         return load(path, root, data)
     if data is None:
-        from .loaders import read_source_bytes
-
         data = read_source_bytes(path)
     limit = parse_seconds(len(data))
     with _lock:

@@ -11,7 +11,6 @@ refusal threshold end to end on held-out dev questions (calibrate.py) -> write m
 from __future__ import annotations
 
 import json
-import platform
 import random
 from collections import Counter
 from pathlib import Path
@@ -132,10 +131,8 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {__import__('os').cpu_count()} cores"
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    """"AMD EPYC, 2 cores": the CPU the model card names, as the bench reads it."""
+    from ..bench import machine
+
+    info = machine()
+    return f"{info['cpu']}, {info['cores']} cores"
