@@ -168,6 +168,8 @@ class Assistant:
     def warm_up(self) -> Assistant:
         self.embedder.warm_up()
         _ = self.index.bm25
+        if self.settings.reader == "learned":
+            self._cross_encoder(self.settings).warm_up()
         return self
 
     # -- answering -------------------------------------------------------------------------
