@@ -40,6 +40,7 @@ class Feedback:
     expected: str | None = None  # the right answer, when the user gave it
     note: str | None = None
     index: str = ""  # the index folder the answer came from
+    where: str = ""  # the documents filter it was asked under ("type=pdf date>=2025"), if any
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     time: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 

@@ -4,8 +4,9 @@
      "answerable": true, "support": "led by Presidential Aide Vladimir Medinsky",
      "source": "istanbul-talks-2025-06.txt", "history": [["earlier question", "earlier answer"]]}
 
-`history`, `support` (a quote from the source) and `source` (expected document) are optional;
-`answers` is empty exactly when `answerable` is false.
+`history`, `support` (a quote from the source), `source` (expected document) and `where` (the
+documents filter the question is asked under, as typed in the chat: "type=pdf date>=2025") are
+optional; `answers` is empty exactly when `answerable` is false.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from groundqa.errors import InputError
+from groundqa.index.filters import parse_where, split_conditions
+
 BUNDLED_SETS = Path(__file__).parent / "sets"
 REQUIRED = (("id", str), ("question", str), ("answers", list), ("answerable", bool))
-OPTIONAL = (("support", str), ("source", str), ("history", list))
+OPTIONAL = (("support", str), ("source", str), ("history", list), ("where", str))
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Case:
     support: str | None = None
     source: str | None = None
     set: str = ""
+    where: str = ""  # a documents filter, e.g. "type=pdf date>=2025"
 
 
 def load_cases(path: str | Path) -> tuple[list[Case], list[str]]:
@@ -78,5 +83,10 @@ def _parse(row, set_name: str) -> Case:
     if not all(isinstance(turn, list) and len(turn) == 2 and all(isinstance(t, str) for t in turn)
                for turn in history):
         raise ValueError("field 'history' must be a list of [question, answer] string pairs")
+    where = row.get("where") or ""
+    try:
+        parse_where(split_conditions(where))
+    except InputError as exc:
+        raise ValueError(f"field 'where': {exc}") from None
     return Case(row["id"], row["question"], list(row["answers"]), row["answerable"],
-                [(q, a) for q, a in history], row.get("support"), row.get("source"), set_name)
+                [(q, a) for q, a in history], row.get("support"), row.get("source"), set_name, where)

@@ -6,7 +6,7 @@ What each rating expects of the next version:
 * 👎, "Wrong passage", "Incomplete": the expected answer the user wrote; without one there is
   nothing to check, so the rating is left out and counted.
 
-The newest rating of a question (with the same history, on the same index) wins.
+The newest rating of a question (with the same history and filter, on the same index) wins.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def export_cases(ratings: list[Feedback]) -> tuple[list[dict], list[str]]:
     """(eval cases, one reason per rating left out)."""
     latest: dict[tuple, Feedback] = {}
     for rating in ratings:
-        latest[(rating.index, rating.question, json.dumps(rating.history))] = rating
+        latest[(rating.index, rating.question, json.dumps(rating.history), rating.where)] = rating
     cases: list[dict] = []
     left_out: list[str] = []
     for rating in latest.values():
@@ -43,6 +43,8 @@ def _case(rating: Feedback) -> dict | None:
     base: dict = {"question": rating.question}
     if rating.history:
         base["history"] = [list(turn) for turn in rating.history]
+    if rating.where:
+        base["where"] = rating.where
     if rating.rating == "Should have refused" or (rating.rating == "Like" and rating.refused):
         return base | {"answers": [], "answerable": False}
     if rating.expected:

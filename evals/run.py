@@ -10,6 +10,7 @@ from pathlib import Path
 from groundqa import Answer, Assistant, Citation
 from groundqa.errors import GroundQAError
 from groundqa.index import Index
+from groundqa.index.filters import split_conditions
 from groundqa.sources import read_text
 from groundqa.verify import Judge, bare_claim, sentences_cited
 
@@ -80,9 +81,10 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
     for case in tqdm(cases, desc="eval", unit="q", disable=not show_progress):
         started = time.perf_counter()
         try:
-            answer = assistant.ask(case.question, case.history)
+            where = split_conditions(case.where)
+            answer = assistant.ask(case.question, case.history, where=where)
             seconds = time.perf_counter() - started
-            hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH)
+            hits = assistant.retrieve(answer.standalone_question or case.question, top_k=RETRIEVAL_DEPTH, where=where)
             ranked = [relevance.is_relevant(case, hit.chunk) for hit in hits]
             relevant_total = relevance.total(case)
             if case.answerable and (case.support or case.source) and not relevant_total:
@@ -102,7 +104,7 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: Judge, sources
     """One results.jsonl row: the case, the answer, and every per-case metric (None = not applicable)."""
     answered = not answer.refused
     row: dict = {
-        "id": case.id, "set": case.set, "question": case.question, "history": case.history,
+        "id": case.id, "set": case.set, "question": case.question, "history": case.history, "where": case.where,
         "answerable": case.answerable, "gold": case.answers, "refused": answer.refused,
         "answer": answer.text, "short_answer": answer.short_answer,
         "standalone_question": answer.standalone_question, "confidence": answer.confidence, "reader": answer.reader,
@@ -138,7 +140,7 @@ def score_case(case: Case, answer: Answer, seconds: float, judge: Judge, sources
 def error_row(case: Case, exc: Exception, seconds: float) -> dict:
     """The row of a case whose answer raised: a failure on every metric that applies to it."""
     row: dict = {
-        "id": case.id, "set": case.set, "question": case.question, "history": case.history,
+        "id": case.id, "set": case.set, "question": case.question, "history": case.history, "where": case.where,
         "answerable": case.answerable, "gold": case.answers, "refused": None, "answer": None,
         "short_answer": None, "standalone_question": None, "confidence": None, "seconds": round(seconds, 4),
         "citations": [], "refusal_correct": 0.0, "refusal_precision": None,

@@ -90,11 +90,12 @@ def respond(message: str, messages: list[dict], top_k: float, mode: str, assista
 
 
 def rate_answer(messages: list[dict], index: int, liked, assistant: Assistant,
-                previous: Feedback | None = None) -> Feedback | None:
+                previous: Feedback | None = None, where: str = "") -> Feedback | None:
     """Record a rating (gradio's `liked`: True, False or one of the other RATINGS) of the answer at
-    message `index`; the answer is asked again, and when it comes out the same as the one shown, its
-    short answer and cited passages are kept too, so the rating can become an eval case. The same
-    rating of the same answer as `previous` (the browser can send one click twice) is not kept again."""
+    message `index`, with the documents filter `where` as it stands in Settings; the answer is asked
+    again under that filter, and when it comes out the same as the one shown, its short answer and
+    cited passages are kept too, so the rating can become an eval case. The same rating of the same
+    answer as `previous` (the browser can send one click twice) is not kept again."""
     turn = rated_turn(messages, index)
     if turn is None:
         return None
@@ -103,9 +104,9 @@ def rate_answer(messages: list[dict], index: int, liked, assistant: Assistant,
     if previous and (previous.rating, previous.question, previous.history) == (rating, question, history):
         return previous
     feedback = Feedback(rating, question, history, plain_answer(shown), shown.startswith(REFUSAL_NOTICE),
-                        index=str(assistant.index_dir))
+                        index=str(assistant.index_dir), where=" ".join((where or "").split()))
     try:
-        again = assistant.ask(question, history)
+        again = assistant.ask(question, history, where=split_conditions(where))
     except GroundQAError:
         again = None
     if again is not None and plain_answer(answer_markdown(again, 0)) == feedback.answer:
@@ -207,10 +208,10 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
 
         _wire_conversations(gr, assistant, app, chatbot, question, new_chat, earlier, [top_k, mode, where])
 
-        def rate(messages, previous, event: gr.LikeData):  # gradio reads the annotation at run time
+        def rate(messages, previous, filter_text, event: gr.LikeData):  # gradio reads the annotation at run time
             index = event.index if isinstance(event.index, int) else event.index[0]
             try:
-                feedback = rate_answer(messages, index, event.liked, assistant, previous)
+                feedback = rate_answer(messages, index, event.liked, assistant, previous, filter_text)
             except (GroundQAError, OSError) as exc:  # a full or read-only disk, too
                 return None, gr.Row(visible=False), f"⚠️ The rating was not saved: {exc}"
             if feedback is None:
@@ -227,7 +228,7 @@ def build_app(assistant: Assistant, startup: Startup | None = None):
                 return "", "", gr.Row(visible=False), "Saved, thank you."
             return right_answer, remark, gr.Row(visible=False), ""
 
-        chatbot.like(rate, [chatbot, rated], [rated, details, thanks], api_visibility="private")
+        chatbot.like(rate, [chatbot, rated, where], [rated, details, thanks], api_visibility="private")
         save.click(detail, [rated, expected, note], [expected, note, details, thanks], api_visibility="private")
         if assistant.accepts_uploads:
             def add(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's progress idiom)

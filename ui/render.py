@@ -144,14 +144,14 @@ def highlighted_passage(citation: Citation, documents: dict) -> str:
             f"{_paragraphs(after)}")
 
 
-DOCUMENT_HEADERS = ["document", "chunks", "pages", "indexed"]  # UTC
+DOCUMENT_HEADERS = ["document", "date", "chunks", "pages", "indexed"]  # date: what a date filter matches; UTC
 
 
 def documents_rows(index) -> list[list]:
-    """[[source, chunks, pages, indexed], ...] for the documents panel: the live index."""
+    """[[source, date, chunks, pages, indexed], ...] for the documents panel: the live index."""
     from groundqa.documents import document_statuses
 
-    return [[d.source, d.chunks, d.pages or "–", d.indexed_at]
+    return [[d.source, d.date or "–", d.chunks, d.pages or "–", d.indexed_at]
             for d in document_statuses(index)]
 
 

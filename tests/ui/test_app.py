@@ -71,8 +71,9 @@ def test_refusal_sources_are_labelled_context_only():
 def test_documents_panel_counts_chunks(bundled_assistant):
     rows = documents_rows(bundled_assistant.index)
     assert [row[0] for row in rows] == ["istanbul-talks-2025-06.txt"]
-    assert rows[0][1] == len(bundled_assistant.index.chunks) > 1
-    assert rows[0][2] == "–" and rows[0][3][:2] == "20"  # no pages in a .txt; when it was indexed
+    assert rows[0][1] == "2025-06"  # from the file name: what a date filter in Settings matches
+    assert rows[0][2] == len(bundled_assistant.index.chunks) > 1
+    assert rows[0][3] == "–" and rows[0][4][:2] == "20"  # no pages in a .txt; when it was indexed
 
 
 def test_remove_from_the_panel(corpus, embedder):

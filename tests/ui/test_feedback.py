@@ -68,6 +68,30 @@ def test_exported_ratings_pass_when_behaviour_holds_and_fail_when_it_does_not(bu
     assert result.summary["refusal.accuracy"]["value"] < 1.0
 
 
+def test_a_rating_under_a_documents_filter_becomes_a_case_under_that_filter(corpus, embedder, tmp_path):
+    from groundqa import Assistant
+
+    bot = Assistant(index_dir=tmp_path / "index", sources=corpus, embedder=embedder)
+    question = "Where does the Rhine rise?"
+    kept = [rate_answer(respond_to(bot, question, where), 1, True, bot, where=where)
+            for where in ("source=rivers.txt", "type=md")]
+    assert [(f.where, f.refused) for f in kept] == [("source=rivers.txt", False), ("type=md", True)]
+    assert kept[0].short_answer == "Swiss Alps" and kept[0].citations[0]["source"] == "rivers.txt"
+    cases, left_out = export_cases(read_feedback())
+    assert not left_out and [(c["where"], c["answerable"]) for c in cases] == [("source=rivers.txt", True),
+                                                                            ("type=md", False)]
+    result = run_eval(write_cases(cases, tmp_path / "fb.jsonl"), bot)
+    assert result.summary["answer.contains"]["value"] == 1.0 and result.summary["refusal.accuracy"]["value"] == 1.0
+    unfiltered = [{k: v for k, v in case.items() if k != "where"} for case in cases]
+    result = run_eval(write_cases(unfiltered, tmp_path / "plain.jsonl"), bot)
+    assert result.summary["refusal.accuracy"]["value"] == 0.5  # asked over every document, it is answered
+
+
+def respond_to(assistant, question, where):
+    *_, (messages, _) = respond(question, [], 5, "extractive", assistant, where)
+    return messages
+
+
 def test_feedback_file_survives_broken_lines_and_unknown_ratings_are_refused(tmp_path):
     path = tmp_path / "feedback.jsonl"
     record_feedback(Feedback("Incomplete", "q", [], "a", False), path)
