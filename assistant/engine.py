@@ -24,7 +24,7 @@ from groundqa.index import (
     parse_where,
     shared_embedder,
 )
-from groundqa.index.filters import WhereLike
+from groundqa.index.filters import FIELDS, WhereLike
 from groundqa.sources import BUNDLED_CORPUS, Document, remove_source, replace_source, save_upload, source_path
 
 from .compose import REFUSAL_OPENING, extractive_answer, generated_answer, refusal, unverified
@@ -312,8 +312,9 @@ def _matching(index: Index, where: WhereLike) -> Where | None:
     where = parse_where(where)
     if where is not None and not len(index.positions_where(where)[0]):
         count = len(index.documents)
+        fields = sorted({name for d in index.documents.values() for name, _ in d.fields} - set(FIELDS))
         raise InputError(f"no indexed document matches the filter {where} ({count:,} document{'s' * (count != 1)} "
-                         f"indexed; `groundqa docs` lists them)")
+                         f"indexed; `groundqa docs` lists them; fields: {', '.join([*FIELDS, *fields])})")
     return where
 
 

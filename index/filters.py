@@ -1,8 +1,9 @@
 """Metadata filters: which documents a question may be answered from.
 
-A filter is a list of conditions, `field OP value`, on a document's source path, type, title or
-date. Conditions on different fields must all hold; several `=` conditions on one field are
-alternatives ("type=pdf", "type=docx": either):
+A filter is a list of conditions, `field OP value`, on a document's source path, type, title,
+date or any field of a Markdown file's front matter ("author=HR*"; a list field matches when one
+of its items does). Conditions on different fields must all hold; several `=` conditions on one
+field are alternatives ("type=pdf", "type=docx": either):
 
     >>> from groundqa.sources import Document
     >>> where = parse_where(["source=policies/*", "type=pdf", "type=docx", "date>=2025-01"])
@@ -12,6 +13,8 @@ alternatives ("type=pdf", "type=docx": either):
     False
     >>> str(where)
     'source=policies/* type=pdf type=docx date>=2025-01'
+    >>> parse_where("tags=leave").allows(Document("a.md", "A", "…", fields=(("tags", "hr, leave"),)))
+    True
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from groundqa.errors import InputError
 from groundqa.sources import Document
 
 FIELDS = ("source", "type", "title", "date")
-_CONDITION = re.compile(r"^\s*(?P<field>[a-z_]+)\s*(?P<op>>=|<=|=|>|<)\s*(?P<value>.*?)\s*$", re.S | re.I)
+_CONDITION = re.compile(r"^\s*(?P<field>[a-z_][\w-]*)\s*(?P<op>>=|<=|=|>|<)\s*(?P<value>.*?)\s*$", re.S | re.I)
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -104,9 +107,7 @@ def _condition(text: str) -> Condition:
     if not match:
         raise InputError(f"cannot read the filter {text!r}: write field=value (fields: {', '.join(FIELDS)}), "
                          f"e.g. source=policies/* or date>=2025-01-01")
-    field, op, value = match["field"].lower(), match["op"], match["value"]
-    if field not in FIELDS:
-        raise InputError(f"unknown filter field {field!r} in {text!r}; valid fields: {', '.join(FIELDS)}")
+    field, op, value = match["field"].lower(), match["op"], match["value"]  # any other field: front matter
     if not value:
         raise InputError(f"the filter {text!r} has no value")
     if field == "date":
@@ -127,6 +128,10 @@ def _holds(condition: Condition, document: Document) -> bool:
         return PurePosixPath(document.source).suffix.lstrip(".").lower() == value
     if condition.field == "title":
         return fnmatchcase(document.title.casefold(), value.casefold())
+    if condition.field != "date":
+        found = document.value_of(condition.field)
+        return found is not None and any(fnmatchcase(v.strip().casefold(), value.casefold())
+                                         for v in [found, *found.split(",")])
     date = document.date
     if not date:
         return False  # a document with no date matches no date condition

@@ -18,7 +18,7 @@ SKIPPED_ENTRY = {"sha256": _OPTIONAL_STR, "reason": str}
 CHUNK = {"id": str, "source": str, "title": str, "text": str, "start": int, "end": int, "sentences": list,
          "page": _OPTIONAL_INT, "date": _OPTIONAL_STR, "section": _OPTIONAL_STR}
 DOCUMENT = {"source": str, "title": str, "text": str, "date": _OPTIONAL_STR, "page_starts": list,
-            "headings": list, "sha256": str}
+            "headings": list, "sha256": str, "fields": dict}
 
 
 def check_manifest(manifest: Any) -> None:
@@ -41,10 +41,12 @@ def check_chunk_row(row: Any) -> None:
 
 
 def check_document_row(row: Any) -> None:
-    check_record(row, DOCUMENT, "a document row", optional={"sha256"})
+    check_record(row, DOCUMENT, "a document row", optional={"sha256", "fields"})
     if not all(_is_int(p) for p in row["page_starts"]) or not all(
             isinstance(h, list) and len(h) == 3 and all(map(_is_int, h)) for h in row["headings"]):
         raise ValueError(f"document {row['source'][:80]!r} has damaged pages or headings")
+    if not all(isinstance(value, str) for value in row.get("fields", {}).values()):
+        raise ValueError(f"document {row['source'][:80]!r} has damaged front-matter fields")
 
 
 def check_record(record: Any, fields: dict[str, Any], what: str, optional: Collection[str] = ()) -> None:

@@ -20,6 +20,7 @@ class Parsed:
     date: str | None = None
     page_starts: list[int] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # front matter: {"author": "HR", "tags": "leave, hr"}
 
 
 class TextBuilder:

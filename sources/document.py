@@ -33,6 +33,11 @@ class Document:
     date: str | None = None
     page_starts: tuple[int, ...] = field(default=())
     headings: tuple[Heading, ...] = field(default=())
+    fields: tuple[tuple[str, str], ...] = field(default=())  # front matter, (name, value) pairs: filters read them
+
+    def value_of(self, name: str) -> str | None:
+        """A front-matter field's value ("leave, hr" for a list), or None."""
+        return dict(self.fields).get(name)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number containing `offset`, or None when the format has no pages."""
@@ -66,10 +71,11 @@ class Document:
         """A JSON-ready dict (the index's documents.jsonl); `from_row` reads it back."""
         return {"source": self.source, "title": self.title, "text": self.text, "date": self.date,
                 "page_starts": list(self.page_starts),
-                "headings": [[h.start, h.end, h.level] for h in self.headings]}
+                "headings": [[h.start, h.end, h.level] for h in self.headings], "fields": dict(self.fields)}
 
     @classmethod
     def from_row(cls, row: dict) -> Document:
         return cls(source=row["source"], title=row["title"], text=row["text"], date=row.get("date"),
                    page_starts=tuple(row.get("page_starts", ())),
-                   headings=tuple(Heading(*h) for h in row.get("headings", ())))
+                   headings=tuple(Heading(*h) for h in row.get("headings", ())),
+                   fields=tuple(row.get("fields", {}).items()))

@@ -40,7 +40,8 @@ from .document import Document, Heading
 from .markup import read_docx, read_html, read_markdown
 from .pdf import read_pdf
 
-TEXT_VERSION = 2  # bump when the text as loaded changes: indexes built from older text are rebuilt
+TEXT_VERSION = 3  # bump when the text as loaded changes: indexes built from older text are rebuilt
+# (3: a Markdown file's front matter is metadata, no longer text)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are skipped (and refused as uploads)
 MAX_TEXT_CHARS = 5_000_000         # about 800k words, 7k chunks: half a minute of embedding on 2 cores
@@ -99,6 +100,7 @@ def load(path: str | Path, root: str | Path | None = None, data: bytes | None = 
         date=_date_from_text(parsed.date or "") or _date_from_name(path),
         page_starts=tuple(parsed.page_starts),
         headings=tuple(parsed.headings),
+        fields=tuple(parsed.fields.items()),
     )
 
 

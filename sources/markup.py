@@ -81,10 +81,60 @@ def _heading_level(node) -> int | None:
 
 def read_markdown(text: str) -> Parsed:
     """Rendered text: emphasis, link and image syntax dropped (link text and alt text kept), code as
-    its text, headings as sections, list items and table rows one per line."""
+    its text, headings as sections, list items and table rows one per line. A YAML front-matter
+    block is metadata, not text: its `title` and `date` are the document's, every field filters."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    fields, text = front_matter(text)
+    parsed = _rendered_markdown(MarkdownIt("commonmark").enable("table").parse(text))
+    parsed.title = fields.get("title") or parsed.title
+    parsed.date, parsed.fields = fields.get("date"), fields
+    return parsed
+
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<body>.*?)\n?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FIELD = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?")
+_ITEM = re.compile(r"[ \t]*-[ \t]+(?P<value>.*)")
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """(fields, the rest) of Markdown that opens with a YAML front-matter block of `key: value`
+    lines (lists become "a, b"; nested mappings are skipped), else ({}, text) unchanged.
+
+    >>> front_matter("---\\nTitle: Leave policy\\nauthor: 'HR'\\ntags: [leave, hr]\\n---\\n# Leave\\n")
+    ({'title': 'Leave policy', 'author': 'HR', 'tags': 'leave, hr'}, '# Leave\\n')
+    >>> front_matter("---\\n\\nA rule, then text.\\n---\\n")[0]
+    {}
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields: dict[str, str] = {}
+    key = None
+    for line in match["body"].splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        item, found = _ITEM.fullmatch(line), _FIELD.fullmatch(line)
+        if item and key is not None:
+            fields[key] = ", ".join(filter(None, [fields[key], _scalar(item["value"])]))
+        elif found and not line[:1].isspace():
+            key = found["key"].lower()
+            fields[key] = _scalar(found["value"] or "")
+        elif not line[:1].isspace():
+            return {}, text  # not YAML: a thematic break and a setext heading, say
+    return ({k: v for k, v in fields.items() if v}, text[match.end():]) if fields else ({}, text)
+
+
+def _scalar(value: str) -> str:
+    value = re.sub(r"\s+#.*$", "", value).strip()
+    if value.startswith("[") and value.endswith("]"):
+        return ", ".join(filter(None, (_scalar(v) for v in value[1:-1].split(","))))
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].strip()
+    return "" if value in ("|", ">", "~", "null") else value
+
+
+def _rendered_markdown(tokens) -> Parsed:
     builder, title = TextBuilder(), None
     rows: list[list[str]] | None = None
     level: int | None = None

@@ -17,13 +17,13 @@ def test_malformed_lines_are_reported_with_line_numbers(tmp_path):
 def test_a_case_may_carry_a_documents_filter_and_a_bad_one_is_reported(tmp_path):
     path = tmp_path / "set.jsonl"
     path.write_text('{"id": "a", "question": "Q?", "answers": ["x"], "answerable": true, "where": "type=pdf"}\n'
-                    '{"id": "b", "question": "Q?", "answers": ["x"], "answerable": true, "where": "colour=red"}\n'
+                    '{"id": "b", "question": "Q?", "answers": ["x"], "answerable": true, "where": "date>=soon"}\n'
                     '{"id": "c", "question": "Q?", "answers": ["x"], "answerable": true, "where": ["type=pdf"]}\n'
                     '{"id": "d", "question": "Q?", "answers": [], "answerable": false}\n')
     cases, problems = load_cases(path)
     assert [(c.id, c.where) for c in cases] == [("a", "type=pdf"), ("d", "")]
     assert [p.split(":")[1] for p in problems] == ["2", "3"]
-    assert "field 'where'" in problems[0] and "colour" in problems[0]
+    assert "field 'where'" in problems[0] and "soon" in problems[0]
 
 
 def test_answer_metrics_use_squad_normalisation():

@@ -8,12 +8,13 @@ from groundqa.index.filters import split_conditions
 from groundqa.sources import Document
 
 
-def doc(source, title="T", date=None):
-    return Document(source, title, "text", date=date)
+def doc(source, title="T", date=None, **fields):
+    return Document(source, title, "text", date=date, fields=tuple(fields.items()))
 
 
-DOCUMENTS = [doc("policies/leave.pdf", "Parental leave", "2025-03-01"), doc("policies/it.md", "Security", "2024"),
-             doc("minutes/2025-06.docx", "Board minutes", "2025-06"), doc("notes.txt", "Notes")]
+DOCUMENTS = [doc("policies/leave.pdf", "Parental leave", "2025-03-01"),
+             doc("policies/it.md", "Security", "2024", owner="IT Security", tags="passwords, devices"),
+             doc("minutes/2025-06.docx", "Board minutes", "2025-06"), doc("notes.txt", "Notes", owner="HR")]
 
 
 def kept(where):
@@ -32,6 +33,12 @@ def kept(where):
     ("date<2025", ["policies/it.md"]),
     ("date<=2025", ["policies/leave.pdf", "policies/it.md", "minutes/2025-06.docx"]),  # all of 2025 is <= 2025
     ("date>2024", ["policies/leave.pdf", "minutes/2025-06.docx"]),
+    ("owner=it*", ["policies/it.md"]),  # front matter: globs, any case
+    ("Owner=hr", ["notes.txt"]),
+    ("tags=devices", ["policies/it.md"]),  # a list matches when one item does
+    ("tags=passwords, devices", ["policies/it.md"]),  # or as a whole
+    (["owner=HR", "owner=IT*"], ["policies/it.md", "notes.txt"]),
+    ("reviewer=anyone", []),  # a field no document has keeps none
     (["date>=2025", "date<2025-06"], ["policies/leave.pdf"]),  # a range
     ({"type": ["pdf", "txt"], "date": ">=2025"}, ["policies/leave.pdf"]),  # undated notes.txt fails the date
     ({"date": 2024}, ["policies/it.md"]),  # a number is read as the text it prints
@@ -45,7 +52,8 @@ def test_no_filter_is_none():
 
 
 @pytest.mark.parametrize(("where", "message"), [
-    ("colour=red", "unknown filter field 'colour'"),
+    ("colour>red", "compares colour with '>'; only dates take"),
+    ("1st=x", "cannot read the filter '1st=x'"),
     ("type", "cannot read the filter 'type'"),
     ("type=", "has no value"),
     ("date>=June", "not YYYY, YYYY-MM or YYYY-MM-DD"),
