@@ -27,14 +27,12 @@ class Retriever:
     def retrieve(self, query: str, top_k: int = 5, query_vector: np.ndarray | None = None,
                  where: Where | None = None) -> list[Hit]:
         """The `top_k` best chunks for `query`, best first; only from documents `where` allows."""
-        rows, allowed = (None, None) if where is None else self.index.positions_where(where)
-        if not self.index.chunks or (rows is not None and not len(rows)):
+        if not self.index.chunks or (where is not None and not len(self.index.positions_where(where)[0])):
             return []
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
-        _, ids = self.index.store.search(query_vector, self.candidates, allowed)
-        dense = [self.index.position[self.index.by_vector_id[int(i)].id] for i in ids]
-        lexical = self.index.bm25.top(query, self.candidates, rows)
+        dense = self.index.dense(query_vector, self.candidates, where)
+        lexical = self.index.keyword(query, self.candidates, where)
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, position in enumerate(ranking, start=1):

@@ -54,6 +54,18 @@ class Index:
                                    np.array([v for _, v in chosen], dtype=np.int64))
         return self._filtered[key]
 
+    def dense(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[int]:
+        """Positions in `chunks` of the k nearest chunks to `vector`, nearest first, from the
+        documents `where` allows."""
+        allowed = None if where is None else self.positions_where(where)[1]
+        _, ids = self.store.search(vector, k, allowed)
+        return [self.position[self.by_vector_id[int(i)].id] for i in ids]
+
+    def keyword(self, query: str, k: int, where: Where | None = None) -> list[int]:
+        """Positions in `chunks` of the k best BM25 matches for `query`, best first, from the
+        documents `where` allows."""
+        return self.bm25.top(query, k, None if where is None else self.positions_where(where)[0])
+
     @cached_property
     def bm25(self) -> BM25:
         return BM25([chunk.embedding_text for chunk in self.chunks])
