@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = "4"
+VERSION = "2"
 TRAIN_RECORDS = 7000  # HaluEval QA dev records 1-7,000 train; 7,001-8,000 validate
 SUMMARY_RECORDS = 1500
 TRAIN_ARTICLES = 1200  # summarization dev records 1-1,200 train; 1,201-1,500 validate

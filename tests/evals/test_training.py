@@ -53,19 +53,6 @@ def test_cloze_questions_ask_for_what_the_sentence_says():
     assert {"cloze-other", "cloze-swapped"} <= {e.kind for e in built}
 
 
-@pytest.mark.parametrize("sentence, question, answer", [
-    ("The ferry leaves at 9 am every day.", "The ferry leaves when every day?", "9 am"),
-    ("He paid $5.5 million for the house.", "He paid how much for the house?", "$5.5 million"),
-    ("She waited for three hours at the station.", "She waited how long at the station?", "three hours"),
-    ("The museum opens on Monday, June 2 after repairs.", "The museum opens when after repairs?", "Monday, June 2"),
-])
-def test_cloze_questions_ask_for_times_dates_sums_and_durations(sentence, question, answer):
-    """Reader 2 never saw a clock time answer "when"; these kinds are what its HotpotQA data lacks."""
-    for seed in range(5):  # the one thing to ask; never a number inside it ("June how many")
-        asked, (start, end) = data._cloze(sentence, random.Random(seed))
-        assert (asked, sentence[start:end]) == (question, answer)
-
-
 def test_summary_questions_ask_in_other_words_and_are_answered_by_the_article():
     from groundqa.evals.metrics import normalize
     from groundqa.evals.training.questions import question_from, summary_questions
