@@ -29,7 +29,7 @@ MODELS = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS / "reader"
 MAX_LENGTH = 160  # tokens per pair; a question and a long sentence with its context fit
 BATCH_SIZE = 16
-_STARTS_WITH_REFERENCE = re.compile(r"^(?:he|she|it|they|his|her|its|their|this|these|those|the (?:company|band|"
+STARTS_WITH_REFERENCE = re.compile(r"^(?:he|she|it|they|his|her|its|their|this|these|those|the (?:company|band|"
                                     r"film|group|team|city|country|album|book|show|series|station|game))\b", re.I)
 
 
@@ -40,7 +40,7 @@ def candidate_text(sentence: str, section: str | None = None, previous: str | No
     >>> candidate_text("He was born in Kyiv.", "Early life", "Rustem Umerov is a politician.")
     'Early life: Rustem Umerov is a politician. He was born in Kyiv.'
     """
-    context = previous if previous and _STARTS_WITH_REFERENCE.match(sentence) else None
+    context = previous if previous and STARTS_WITH_REFERENCE.match(sentence) else None
     parts = [f"{section}:" if section else None, context, sentence]
     return " ".join(part for part in parts if part)
 

@@ -11,7 +11,7 @@ from groundqa.index import Embedder, Index
 
 from .cross_encoder import CrossEncoder, candidate_text, claim_text
 from .evidence import missing_names, numbers_consistent, numbers_in, term_coverage
-from .reader import Reader, Reading, Sentence
+from .reader import Reader, Reading, Sentence, previous_sentence
 from .retrieval import Hit
 from .spans import Span, _with_unit, answer_type, best_span
 
@@ -67,7 +67,7 @@ class LearnedReader:
             sentence = item.sentence
             document = self.index.documents[sentence.source]
             text = candidate_text(sentence.text, document.section_at(sentence.start),
-                                  _previous_sentence(self.index, sentence))
+                                  previous_sentence(self.index, sentence))
             texts.append(text)
             offsets.append(len(text) - len(sentence.text))
         scored = self.encoder.read(question, texts)
@@ -103,17 +103,6 @@ def _stacked(stack: dict, features: dict[str, float]) -> float:
 def _rescored(sentence: Sentence, probability: float) -> Sentence:
     return Sentence(sentence.source, sentence.start, sentence.end, sentence.text, sentence.page,
                     round(probability, 4))
-
-
-def _previous_sentence(index: Index, sentence: Sentence) -> str | None:
-    """The sentence before `sentence` in its document (same line), if any."""
-    text = index.documents[sentence.source].text
-    line_start = text.rfind("\n", 0, sentence.start) + 1
-    before = text[line_start:sentence.start].strip()
-    if not before:
-        return None
-    parts = re.split(r"(?<=[.!?])\s+", before)
-    return parts[-1] if parts else None
 
 
 def _short_answer(sentence: str, span: tuple[int, int] | None, offset: int, score: float) -> Span | None:

@@ -7,12 +7,14 @@ retrieval prior; the best score is the answer's confidence, compared with the re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from groundqa.index import Embedder, Index
 
+from .cross_encoder import STARTS_WITH_REFERENCE
 from .evidence import missing_names, term_coverage
 from .injection import looks_like_instruction
 from .retrieval import Hit
@@ -52,6 +54,26 @@ class Evidence:
     chunk: str
 
 
+def read_with_referent(index: Index, sentence: Sentence) -> str:
+    """The sentence, after the one before it when it opens with a reference ("It reaches the North
+    Sea …" is about the Rhine of the sentence before), so its words count for the question."""
+    if not STARTS_WITH_REFERENCE.match(sentence.text):
+        return sentence.text
+    previous = previous_sentence(index, sentence)
+    return f"{previous} {sentence.text}" if previous else sentence.text
+
+
+def previous_sentence(index: Index, sentence: Sentence) -> str | None:
+    """The sentence before `sentence` in its document (same line), if any."""
+    text = index.documents[sentence.source].text
+    line_start = text.rfind("\n", 0, sentence.start) + 1
+    before = text[line_start:sentence.start].strip()
+    if not before:
+        return None
+    parts = re.split(r"(?<=[.!?])\s+", before)
+    return parts[-1] if parts else None
+
+
 class Reader:
     def __init__(self, index: Index, embedder: Embedder):
         self.index = index
@@ -81,7 +103,7 @@ class Reader:
         dense = np.clip(vectors @ query_vector, 0.0, 1.0)
         found = []
         for (sentence, prior, chunk_text), cosine in zip(candidates, dense, strict=True):
-            coverage = term_coverage(question, sentence.text, self.index.bm25)
+            coverage = term_coverage(question, read_with_referent(self.index, sentence), self.index.bm25)
             score = DENSE_WEIGHT * float(cosine) + (1 - DENSE_WEIGHT) * coverage + PRIOR_WEIGHT * prior
             rescored = Sentence(sentence.source, sentence.start, sentence.end, sentence.text, sentence.page,
                                 round(min(score, 1.0), 4))

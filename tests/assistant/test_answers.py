@@ -75,6 +75,16 @@ def test_short_answers_for_typed_questions(bundled_assistant):
     assert bundled_assistant.ask("How many bodies did Russia agree to transfer?").short_answer == "6,000 bodies"
 
 
+@pytest.mark.parametrize("reader", ["lexical", "learned"])
+def test_a_sentence_that_opens_with_a_pronoun_answers_for_its_referent(corpus, embedder, tmp_path, reader):
+    """'It reaches the North Sea …' is about the Rhine of the sentence before; read alone, it lost to
+    'The Rhine rises in the Swiss Alps' (lexical reader: 'Swiss Alps')."""
+    bot = Assistant(index_dir=tmp_path / "index", sources=corpus, embedder=embedder, reader=reader)
+    sea = bot.ask("Where does the Rhine reach the sea?")
+    assert "North Sea" in sea.text and "Swiss Alps" not in sea.text
+    assert "ten countries" in bot.ask("How many countries does the Danube flow through?").text
+
+
 def test_follow_up_is_condensed_against_the_previous_turn(bundled_assistant):
     first = bundled_assistant.ask("Who led the Russian delegation?")
     follow_up = bundled_assistant.ask("And who led the Ukrainian one?", [(first.question, first.text)])
