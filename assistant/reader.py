@@ -1,8 +1,8 @@
 """The offline extractive reader: pick the sentences that answer, and a short answer inside them.
 
 Each candidate sentence from the retrieved chunks is scored by
-``DENSE_WEIGHT * cosine(question, sentence) + (1 - DENSE_WEIGHT) * term_coverage`` plus a small
-retrieval prior; the best score is the answer's confidence, compared with the refusal threshold.
+``DENSE_WEIGHT * cosine(question, sentence) + (1 - DENSE_WEIGHT) * term_coverage`` (of the sentence
+before too, when it opens with a reference) plus a small retrieval prior; the best score is the answer's confidence, compared with the refusal threshold.
 """
 
 from __future__ import annotations
