@@ -2,7 +2,8 @@
 
 Each candidate sentence from the retrieved chunks is scored by
 ``DENSE_WEIGHT * cosine(question, sentence) + (1 - DENSE_WEIGHT) * term_coverage`` (of the sentence
-before too, when it opens with a reference) plus a small retrieval prior; the best score is the answer's confidence, compared with the refusal threshold.
+before too, when it opens with a reference) plus a small retrieval prior; the best score is the
+answer's confidence, compared with the refusal threshold.
 """
 
 from __future__ import annotations

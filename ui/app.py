@@ -101,10 +101,12 @@ def rate_answer(messages: list[dict], index: int, liked, assistant: Assistant,
         return None
     question, history, shown = turn
     rating = "Like" if liked is True else "Dislike" if liked is False else str(liked)
-    if previous and (previous.rating, previous.question, previous.history) == (rating, question, history):
+    where = (where or "").strip()
+    if previous and (previous.rating, previous.question, previous.history, previous.where) == (
+            rating, question, history, where):
         return previous
     feedback = Feedback(rating, question, history, plain_answer(shown), shown.startswith(REFUSAL_NOTICE),
-                        index=str(assistant.index_dir), where=" ".join((where or "").split()))
+                        index=str(assistant.index_dir), where=where)
     try:
         again = assistant.ask(question, history, where=split_conditions(where))
     except GroundQAError:
