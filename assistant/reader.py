@@ -15,7 +15,7 @@ import numpy as np
 
 from groundqa.index import Embedder, Index
 
-from .cross_encoder import STARTS_WITH_REFERENCE
+from .cross_encoder import STARTS_WITH_REFERENCE, candidate_text
 from .evidence import missing_names, term_coverage
 from .injection import looks_like_instruction
 from .retrieval import Hit
@@ -58,10 +58,8 @@ class Evidence:
 def read_with_referent(index: Index, sentence: Sentence) -> str:
     """The sentence, after the one before it when it opens with a reference ("It reaches the North
     Sea …" is about the Rhine of the sentence before), so its words count for the question."""
-    if not STARTS_WITH_REFERENCE.match(sentence.text):
-        return sentence.text
-    previous = previous_sentence(index, sentence)
-    return f"{previous} {sentence.text}" if previous else sentence.text
+    previous = previous_sentence(index, sentence) if STARTS_WITH_REFERENCE.match(sentence.text) else None
+    return candidate_text(sentence.text, previous=previous)  # joined as the cross-encoder reads it
 
 
 def previous_sentence(index: Index, sentence: Sentence) -> str | None:

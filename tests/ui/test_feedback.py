@@ -12,10 +12,10 @@ from groundqa.ui.cli import main
 from groundqa.ui.render import is_sources, rated_turn
 
 
-def chat(assistant, *questions):
+def chat(assistant, *questions, where=""):
     messages = []
     for question in questions:
-        *_, (messages, _) = respond(question, messages, 5, "extractive", assistant)
+        *_, (messages, _) = respond(question, messages, 5, "extractive", assistant, where)
     return messages
 
 
@@ -73,7 +73,7 @@ def test_a_rating_under_a_documents_filter_becomes_a_case_under_that_filter(corp
 
     bot = Assistant(index_dir=tmp_path / "index", sources=corpus, embedder=embedder)
     question = "Where does the Rhine rise?"
-    kept = [rate_answer(respond_to(bot, question, where), 1, True, bot, where=where)
+    kept = [rate_answer(chat(bot, question, where=where), 1, True, bot, where=where)
             for where in ("source=rivers.txt", "type=md")]
     assert [(f.where, f.refused) for f in kept] == [("source=rivers.txt", False), ("type=md", True)]
     assert kept[0].short_answer == "Swiss Alps" and kept[0].citations[0]["source"] == "rivers.txt"
@@ -85,11 +85,6 @@ def test_a_rating_under_a_documents_filter_becomes_a_case_under_that_filter(corp
     unfiltered = [{k: v for k, v in case.items() if k != "where"} for case in cases]
     result = run_eval(write_cases(unfiltered, tmp_path / "plain.jsonl"), bot)
     assert result.summary["refusal.accuracy"]["value"] == 0.5  # asked over every document, it is answered
-
-
-def respond_to(assistant, question, where):
-    *_, (messages, _) = respond(question, [], 5, "extractive", assistant, where)
-    return messages
 
 
 def test_feedback_file_survives_broken_lines_and_unknown_ratings_are_refused(tmp_path):
