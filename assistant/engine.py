@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
@@ -18,11 +19,14 @@ from groundqa.index import (
     Where,
     build_index,
     changed_sources,
+    database_generation,
     folder_changed,
     groundqa_home,
+    is_database,
     open_index,
     parse_where,
     shared_embedder,
+    shown,
 )
 from groundqa.index.filters import FIELDS, WhereLike
 from groundqa.sources import BUNDLED_CORPUS, Document, remove_source, replace_source, save_upload, source_path
@@ -69,11 +73,12 @@ class Assistant:
 
     def __init__(self, index_dir: str | Path | None = None, sources: str | Path | None = None,
                  settings: Settings | None = None, embedder: Embedder | None = None, **overrides):
+        index_dir = index_dir or os.environ.get("GROUNDQA_STORE") or None  # a folder or a postgresql:// URL
         if index_dir is None:
             sources = BUNDLED_CORPUS if sources is None else sources
             index_dir = default_index_dir(sources)
         self.sources = Path(sources) if sources is not None else None
-        self.index_dir = Path(index_dir)
+        self.index_dir: str | Path = index_dir if is_database(index_dir) else Path(index_dir)
         self.settings = (settings or Settings.from_env()).override(**overrides)
         self.embedder = embedder or shared_embedder()
         self._index: Index | None = None
@@ -88,7 +93,7 @@ class Assistant:
     def build(self, show_progress: bool = False, rebuild: bool = False) -> BuildReport:
         """Bring the index up to date with the sources folder (incremental) and reload it."""
         if self.sources is None:
-            raise ConfigurationError(f"no sources folder is known for the index at {self.index_dir}; "
+            raise ConfigurationError(f"no sources folder is known for the index at {self.index_name}; "
                                      f"pass sources=... to Assistant")
         report = build_index(self.sources, self.index_dir, embedder=self.embedder,
                              show_progress=show_progress, rebuild=rebuild)
@@ -96,6 +101,11 @@ class Assistant:
             self._index = open_index(self.index_dir, model=self.embedder.name)
         self._scanned_at, self._not_updated = time.monotonic(), None
         return report
+
+    @property
+    def index_name(self) -> str:
+        """Where the index lives, fit to show (a database URL without its password)."""
+        return shown(str(self.index_dir)) if is_database(self.index_dir) else str(self.index_dir)
 
     @property
     def on_bundled_corpus(self) -> bool:
@@ -145,7 +155,7 @@ class Assistant:
     def _own_folder(self, refusal: str) -> Path:
         if self.sources is None or not self.accepts_uploads:
             where = ("the bundled corpus" if self.on_bundled_corpus else
-                     f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_dir}")
+                     f"{self.sources} (not a folder)" if self.sources else f"the index at {self.index_name}")
             raise InputError(f"{where} {refusal}; start with --sources DIR (a folder of your own) to manage "
                              f"documents")
         return Path(self.sources)
@@ -206,20 +216,31 @@ class Assistant:
             notes.append(f"the index could not be updated ({self._not_updated}); this answer comes from the "
                          f"previous index")
         notes += [f"{source} changed after it was indexed (or was deleted): its quote may no longer be in it; "
-                  f"re-index with `groundqa index {index.source_root} --index {self.index_dir}`" for source in stale]
+                  f"re-index with `groundqa index {index.source_root} --index {self.index_name}`" for source in stale]
         return (replace(answer, warnings=notes) if notes else answer), index.documents
 
     def _fresh_index(self) -> Index:
         """The index, brought up to date first when files were added, edited or deleted (looked for at
-        most every RESCAN_SECONDS, so a long-lived assistant or chat never answers from old text for long)."""
+        most every RESCAN_SECONDS, so a long-lived assistant or chat never answers from old text for long).
+        Without a sources folder, a database index is reopened when another process published a build."""
         index = self.index
-        if self.sources is None or time.monotonic() - self._scanned_at < RESCAN_SECONDS:
+        watched = self.sources is not None or is_database(self.index_dir)
+        if not watched or time.monotonic() - self._scanned_at < RESCAN_SECONDS:
             return index
         with self._update_lock:
             if time.monotonic() - self._scanned_at < RESCAN_SECONDS:  # another question just looked
                 return self.index
             self._scanned_at = time.monotonic()
+            if self.sources is None:
+                return self._reopened_if_moved(index)
             return self._update() if folder_changed(index, self.sources) else index
+
+    def _reopened_if_moved(self, index: Index) -> Index:
+        if database_generation(str(self.index_dir)) == index.manifest.get("generation"):
+            return index
+        with self._lock:
+            self._index = open_index(self.index_dir, model=self.embedder.name)
+            return self._index
 
     def _update(self) -> Index:
         """Index what changed. When the new index cannot be written (a full disk), the previous one

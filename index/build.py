@@ -41,6 +41,7 @@ from .files import (
 )
 from .freshness import file_stat
 from .loaded import read_rows
+from .postgres import DatabaseTarget, is_database
 from .store import VectorStore, load_store, make_store
 
 
@@ -100,26 +101,51 @@ class Plan:
 def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embedder | None = None,
                 chunking: ChunkingSettings | None = None, show_progress: bool = False,
                 rebuild: bool = False) -> BuildReport:
-    """Bring the index at `index_dir` up to date with the files under `source_dir`: read the live
-    generation, plan (load what changed), embed (only new text), publish (a new generation, atomically)."""
+    """Bring the index at `index_dir` (a folder, or a postgresql:// URL) up to date with the files under
+    `source_dir`: read the live generation, plan (load what changed), embed (only new text), publish
+    (atomically: a new generation folder, or one database transaction)."""
     started = time.perf_counter()
     embedder = embedder or shared_embedder()
     chunking = chunking or ChunkingSettings()
-    source_dir, index_dir = Path(source_dir).resolve(), Path(index_dir)
+    source_dir = Path(source_dir).resolve()
+    target = DatabaseTarget(str(index_dir)) if is_database(index_dir) else FolderTarget(Path(index_dir))
     paths = iter_source_files(source_dir)
     root = source_dir if source_dir.is_dir() else source_dir.parent
-    report = BuildReport(index_dir=str(index_dir))
-    with _build_lock(index_dir):
-        remove_abandoned_staging(index_dir)
+    report = BuildReport(index_dir=str(target))
+    with target.locked():
         settings = {"model": embedder.name, "dimension": embedder.dimension, "text": TEXT_VERSION,
-                    "chunking": asdict(chunking), "store": "faiss"}
-        previous = read_previous(index_dir, settings, rebuild, report)
+                    "chunking": asdict(chunking), "store": target.kind}
+        previous = target.previous(settings, rebuild, report)
         plan = plan_build(paths, root, previous, chunking, report, show_progress)
         store = embed_changes(plan, previous, embedder, report, show_progress)
         if report.changed or report.rebuild_reason or not previous.manifest or plan.skipped != previous.skipped:
-            publish(index_dir, plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped})
+            target.publish(plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped}, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class FolderTarget:
+    """The embedded store: generation folders of FAISS vectors and JSONL rows (see files.py)."""
+
+    kind = "faiss"
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+
+    def __str__(self) -> str:
+        return str(self.index_dir)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with _build_lock(self.index_dir):
+            remove_abandoned_staging(self.index_dir)
+            yield
+
+    def previous(self, settings: dict, rebuild: bool, report: BuildReport) -> Generation:
+        return read_previous(self.index_dir, settings, rebuild, report)
+
+    def publish(self, plan: Plan, store: VectorStore, manifest: dict, report: BuildReport) -> None:
+        publish(self.index_dir, plan, store, manifest)
 
 
 def read_previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildReport) -> Generation:

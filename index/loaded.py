@@ -24,14 +24,15 @@ from .files import (
     read_manifest,
 )
 from .filters import Where
+from .postgres import is_database
 from .schema import check_chunk_row, check_document_row
-from .store import VectorStore, load_store
+from .store import KeywordSearch, SearchableStore, load_store
 
 FILTERS_KEPT = 32
 
 
 class Index:
-    def __init__(self, manifest: dict, chunks: list[Chunk], documents: dict[str, Document], store: VectorStore):
+    def __init__(self, manifest: dict, chunks: list[Chunk], documents: dict[str, Document], store: SearchableStore):
         self.manifest = manifest
         self.chunks = chunks
         self.documents = documents
@@ -46,13 +47,16 @@ class Index:
         remembered for the last few filters, since a chat asks under the same one again and again."""
         key = str(where)
         if key not in self._filtered:
-            allowed = {source for source, document in self.documents.items() if where.allows(document)}
+            allowed = set(self.sources_where(where))
             chosen = [(i, c.vector_id) for i, c in enumerate(self.chunks) if c.source in allowed]
             if len(self._filtered) >= FILTERS_KEPT:
                 self._filtered.clear()
             self._filtered[key] = (np.array([i for i, _ in chosen], dtype=np.int64),
                                    np.array([v for _, v in chosen], dtype=np.int64))
         return self._filtered[key]
+
+    def sources_where(self, where: Where) -> list[str]:
+        return [source for source, document in self.documents.items() if where.allows(document)]
 
     def dense(self, vector: np.ndarray, k: int, where: Where | None = None) -> list[int]:
         """Positions in `chunks` of the k nearest chunks to `vector`, nearest first, from the
@@ -64,6 +68,9 @@ class Index:
     def keyword(self, query: str, k: int, where: Where | None = None) -> list[int]:
         """Positions in `chunks` of the k best BM25 matches for `query`, best first, from the
         documents `where` allows."""
+        if isinstance(self.store, KeywordSearch):  # a database ranks by the same BM25 itself
+            ids = self.store.keyword(query, k, None if where is None else self.sources_where(where))
+            return [self.position[self.by_vector_id[i].id] for i in ids]
         return self.bm25.top(query, k, None if where is None else self.positions_where(where)[0])
 
     @cached_property
@@ -84,14 +91,19 @@ class Index:
 
 
 def read_rows(generation: Path) -> tuple[list[Chunk], dict[str, Document]]:
-    """A generation's chunks and documents, each row checked for shape and every chunk against its
+    """A generation's chunks and documents, checked (ValueError on damage)."""
+    return checked_rows(read_jsonl(generation / DOCUMENTS), read_jsonl(generation / CHUNKS))
+
+
+def checked_rows(document_rows: list, chunk_rows: list) -> tuple[list[Chunk], dict[str, Document]]:
+    """Chunks and documents from their rows, each row checked for shape and every chunk against its
     document's text (ValueError on damage): what the citation invariant rests on."""
     documents = {}
-    for row in read_jsonl(generation / DOCUMENTS):
+    for row in document_rows:
         check_document_row(row)
         documents[row["source"]] = Document.from_row(row)
     chunks = []
-    for row in read_jsonl(generation / CHUNKS):
+    for row in chunk_rows:
         check_chunk_row(row)
         document = documents.get(row["source"])
         if document is None or document.text[row["start"]:row["end"]] != row["text"]:
@@ -105,6 +117,10 @@ def open_index(index_dir: str | Path, model: str | None = None) -> Index:
 
     A build in another process may publish a new generation while this one is being read; if
     the read fails and `CURRENT` has moved meanwhile, the new generation is read instead."""
+    if is_database(index_dir):
+        from .postgres import open_database_index
+
+        return open_database_index(str(index_dir), model)
     index_dir = Path(index_dir)
     for attempt in range(3):
         started_on = current_generation_name(index_dir)

@@ -5,21 +5,19 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from groundqa.errors import ConfigurationError
 
 
-class VectorStore(Protocol):
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
-    def delete(self, ids: np.ndarray) -> None: ...
+class SearchableStore(Protocol):
+    """What an opened index searches: the embedded FAISS store or a database."""
+
     def search(self, vector: np.ndarray, k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
     def vectors(self, ids) -> np.ndarray: ...
-    def fit_to_size(self) -> None: ...  # choose the index structure for the vectors it now holds
-    def save(self, path: Path) -> None: ...
     def __len__(self) -> int: ...
 
     @property
@@ -27,6 +25,22 @@ class VectorStore(Protocol):
 
     @property
     def description(self) -> dict: ...
+
+
+class VectorStore(SearchableStore, Protocol):
+    """What a build changes: vectors added and deleted by id, then saved."""
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def delete(self, ids: np.ndarray) -> None: ...
+    def fit_to_size(self) -> None: ...  # choose the index structure for the vectors it now holds
+    def save(self, path: Path) -> None: ...
+
+
+@runtime_checkable
+class KeywordSearch(Protocol):
+    """A store that ranks keyword matches itself (a database); the embedded one uses BM25 in memory."""
+
+    def keyword(self, query: str, k: int, sources: list[str] | None = None) -> list[int]: ...
 
 
 # Exact (flat) search is exact but linear: 5.8 ms at 100k 384-d vectors on one 2-core machine, 28 ms

@@ -1,4 +1,6 @@
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,32 @@ def corpus(tmp_path):
     (folder / "notes.md").write_text("# Mountain notes\n\nMont Blanc is 4,806 metres high. "
                                      "It lies on the border of France and Italy.\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A PostgreSQL + pgvector server (the postgres extra's pgserver wheel), one per session. Without the
+    extra its tests skip, except under CI=true, where .ci/run installs it and they must run."""
+    try:
+        import pgserver  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("the postgres extra is not installed: pip install '.[postgres]'")
+    from groundqa.ui.database import local_server
+
+    server = local_server(tmp_path_factory.mktemp("postgres"), stop_on_exit=True)
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def database_url(postgres_server):
+    """A new, empty database on the session's server."""
+    import psycopg
+
+    name = f"t{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return postgres_server.get_uri(name)

@@ -106,7 +106,7 @@ def rate_answer(messages: list[dict], index: int, liked, assistant: Assistant,
             rating, question, history, where):
         return previous
     feedback = Feedback(rating, question, history, plain_answer(shown), shown.startswith(REFUSAL_NOTICE),
-                        index=str(assistant.index_dir), where=where)
+                        index=assistant.index_name, where=where)
     try:
         again = assistant.ask(question, history, where=split_conditions(where))
     except GroundQAError:

@@ -11,6 +11,8 @@ from functools import partial
 
 from groundqa.errors import InputError, one_line
 
+from .manage import INDEX_HELP
+
 EXAMPLE_QUESTION = "Who led the Russian delegation in Istanbul?"
 _METRIC_NAMES = ("retrieval.hit@1/3/5/10", "retrieval.mrr", "retrieval.ndcg@10", "answer.exact_match", "answer.f1",
                  "answer.contains", "refusal.precision/recall/f1/accuracy", "grounding.citation_recall",
@@ -57,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", help="build or update the index of a folder (incremental)")
     index.add_argument("path", nargs="?", help="folder of .txt/.md/.html/.pdf/.docx files (default: bundled corpus)")
-    index.add_argument("--index", dest="index_dir", help="where to keep the index (default: under $GROUNDQA_HOME)")
+    index.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
     _model_options(index, readers=False)
     index.set_defaults(run=_index)
@@ -65,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
-    ask.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+    ask.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     ask.add_argument("--top-k", type=int, help="passages to retrieve (default 5)")
     ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default extractive)")
     ask.add_argument("--llm-url", help="OpenAI-compatible endpoint for --mode llm (or $GROUNDQA_LLM_URL)")
@@ -107,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="chat window in the browser, served on 127.0.0.1")
     chat.add_argument("--sources", help="folder to answer from (default: bundled corpus); indexed on first use")
-    chat.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+    chat.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     chat.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default 7860)")
     _model_options(chat)
     chat.set_defaults(run=_chat)
@@ -122,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="exit 1 when METRIC falls below VALUE (latency.*, run.errors: rises above); "
                                "repeatable")
     evaluate.add_argument("--sources", help="folder the eval sets ask about (default: bundled corpus)")
-    evaluate.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+    evaluate.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     evaluate.add_argument("--benchmark", choices=["halueval", "squad2", "clapnq", "rgb", "ragtruth"],
                           help="run a benchmark: halueval (vendored), or an external set: squad2/clapnq/rgb take "
                                "--data SET.jsonl --sources CORPUS_DIR, ragtruth takes --data ragtruth-qa.jsonl")
@@ -142,9 +144,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="feedback-set.jsonl", help="eval set to write (default feedback-set.jsonl)")
     export.add_argument("--from", dest="source", help="feedback file (default $GROUNDQA_HOME/feedback.jsonl)")
     export.set_defaults(run=_feedback_export)
+    from .database import add_database_commands
     from .manage import add_commands
 
     add_commands(commands)
+    add_database_commands(commands)
     return parser
 
 
@@ -228,7 +232,7 @@ def _index(args) -> int:
     if not iter_source_files(path):
         print(f"groundqa: error: no .txt/.md/.html/.pdf/.docx files found under {one_line(path)}", file=sys.stderr)
         return 2
-    index_dir = args.index_dir or default_index_dir(path)
+    index_dir = args.index_dir or os.environ.get("GROUNDQA_STORE") or default_index_dir(path)
     report = build_index(path, index_dir, embedder=_embedder(args), show_progress=sys.stderr.isatty(),
                          rebuild=args.rebuild)
     if report.rebuild_reason:

@@ -8,6 +8,9 @@ import argparse
 import json
 import sys
 
+INDEX_HELP = ("where the index lives: a folder (default: under $GROUNDQA_HOME) or a postgresql:// URL, "
+              "which several chat servers can share (or $GROUNDQA_STORE)")
+
 
 def add_commands(commands) -> None:
     docs = commands.add_parser("docs", help="list the indexed documents: chunks, pages, when indexed")
@@ -38,7 +41,7 @@ def _where(command: argparse.ArgumentParser, index: bool = False) -> None:
     command.add_argument("--sources", required=not index, help="your documents folder" +
                          (" (default: bundled corpus)" if index else ""))
     if index:
-        command.add_argument("--index", dest="index_dir", help="an index built by `groundqa index --index DIR`")
+        command.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     command.set_defaults(embedder=None)  # the index's own embedder (onnx-int8 unless built otherwise)
 
 
