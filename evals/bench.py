@@ -101,11 +101,12 @@ def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
     return questions
 
 
-def time_ours(folder: Path, scratch: Path, run: int, embedder) -> dict:
+def time_ours(folder: Path, scratch: Path, run: int, embedder, store: str | None = None) -> dict:
+    """One ingestion into a new folder index, or rebuilt from scratch in the database `store`."""
     from groundqa.index import build_index
 
     peak_rss_reset()
-    report = build_index(folder, scratch / f"ours-{run}", embedder=embedder)
+    report = build_index(folder, store or scratch / f"ours-{run}", embedder=embedder, rebuild=bool(store))
     return {"seconds": report.seconds, "chunks": report.chunks_total, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -213,7 +214,8 @@ def cold_start(runs: int, home: Path) -> dict:
 
 
 def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000), llama: bool = True,
-              queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3, torch_backend: bool = True) -> dict:
+              queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3, torch_backend: bool = True,
+              store: str | None = None) -> dict:
     from groundqa import Assistant
     from groundqa.index import Embedder, shared_embedder
     from groundqa.index.embedder import bundled_model_path
@@ -232,6 +234,10 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
         ours = [time_ours(folder, scratch, run, embedder) for run in range(runs)]
         result["ingest_ours"] = _ingest_summary(ours, megabytes)
         log(f"ingest (groundqa): {result['ingest_ours']}")
+        if store:
+            result["ingest_database"] = _ingest_summary(
+                [time_ours(folder, scratch, run, embedder, store) for run in range(runs)], megabytes)
+            log(f"ingest (groundqa, PostgreSQL store): {result['ingest_database']}")
         if torch_backend:
             before = Embedder(backend="torch")
             before.warm_up()
@@ -254,6 +260,7 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
         real_index = assistant.index
         query_vectors = embedder.embed(sample)
         vector_indexes: dict[int, dict] = {}
+        databases: dict[int, dict] = {}
         for size in sizes:
             assistant._index = scaled_index(real_index, size)
             _ = assistant._index.bm25  # built once, as a long-running process would
@@ -262,8 +269,15 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
             log(f"latency at {size} chunks: {latency[size]}")
             vector_indexes[size] = vector_index_figures(assistant._index, query_vectors)
             log(f"vector index at {size} chunks: {vector_indexes[size]}")
+            if store:
+                from .store_bench import database_figures
+
+                databases[size] = database_figures(store, assistant._index, query_vectors, sample, embedder)
+                log(f"PostgreSQL store at {size} chunks: {databases[size]}")
         result["latency"] = latency
         result["vector_index"] = vector_indexes
+        if store:
+            result["database"] = databases
 
         bundled = Assistant(index_dir=scratch / "bundled", embedder=embedder,
                             sources=BUNDLED_CORPUS)
@@ -292,6 +306,8 @@ def bench_table(result: dict) -> str:
     backend = result["embedder"].rsplit(" ", 1)[-1].strip("()")
     rows.append(f"| ingest {files}, embedder {backend} | {_ingest_cell(ours, True)} | "
                 + (f"{_ingest_cell(theirs)} |" if theirs else "– |"))
+    if "ingest_database" in result:
+        rows.append(f"| ingest {files} into PostgreSQL + pgvector | {_ingest_cell(result['ingest_database'])} | |")
     if "ingest_ours_torch" in result:
         rows.append(f"| ingest {files}, embedder torch (before) | {_ingest_cell(result['ingest_ours_torch'])} | |")
     if theirs:
@@ -305,6 +321,12 @@ def bench_table(result: dict) -> str:
         rows.append(f"| {int(size):,} vectors: search p50 flat / HNSW, HNSW recall@10 (build), picks | "
                     f"{figures['flat_search']['p50_ms']:.2f} / {figures['hnsw_search']['p50_ms']:.2f} ms, "
                     f"{figures['recall@10']:.3f} ({figures['hnsw_build_s']:.0f} s), {figures['auto']} | |")
+    for size, figures in result.get("database", {}).items():
+        rows.append(f"| {int(size):,} chunks in PostgreSQL: load, HNSW build; dense / keyword / hybrid retrieve p50, "
+                    f"recall@10 | {figures['load_s']:.0f} s ({figures['rows_per_s']:.0f} rows/s), "
+                    f"{figures['hnsw_build_s']:.0f} s; {figures['dense_search']['p50_ms']:.1f} / "
+                    f"{figures['keyword_search']['p50_ms']:.1f} / {figures['hybrid_retrieve']['p50_ms']:.1f} ms, "
+                    f"{figures['recall@10']:.3f} | |")
     bundled = result["bundled_answer"]
     rows.append(f"| bundled corpus: full answer p50 (p95) | {bundled['p50_ms']:.0f} ms ({bundled['p95_ms']:.0f}) | |")
     cold = result["cold_start"]
@@ -335,7 +357,8 @@ def run_from_args(args) -> int:
             raise MissingDependencyError("the llama-index comparison needs: pip install \".[bench]\" "
                               "(or pass --no-llama-index)") from None
     result = run_bench(args.docs, args.runs, sizes, args.llama, args.queries,
-                       log=lambda line: print(line, file=sys.stderr, flush=True), torch_backend=args.torch)
+                       log=lambda line: print(line, file=sys.stderr, flush=True), torch_backend=args.torch,
+                       store=args.store)
     Path(args.json_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(bench_table(result))
     print(f"\nJSON: {args.json_path}")

@@ -28,6 +28,7 @@ from .text import terms
 
 if TYPE_CHECKING:
     from .build import BuildReport, Generation, Plan
+    from .chunking import Chunk
     from .loaded import Index
     from .store import VectorStore
 
@@ -124,15 +125,9 @@ class DatabaseTarget:
                         connection.execute(f"DELETE FROM {table} WHERE source = ANY(%s)", (gone,))
                 _copy(connection, "groundqa_documents (source, row)",
                       ((s, json.dumps(plan.documents[s], ensure_ascii=False)) for s in changed))
-                fresh = [(position, chunk) for s in changed for position, chunk in enumerate(plan.chunks[s])]
-                _copy(connection, "groundqa_chunks (vector_id, source, ord, row, terms, embedding)",
-                      ((c.vector_id, c.source, position, json.dumps(c.to_dict(), ensure_ascii=False),
-                        len(terms(c.embedding_text)), _vector_text(store.added[c.vector_id])) for position, c in fresh))
-                _copy(connection, "groundqa_terms (term, vector_id, source, tf)",
-                      ((term, c.vector_id, c.source, count) for _, c in fresh
-                       for term, count in Counter(terms(c.embedding_text)).items()))
-                connection.execute("CREATE INDEX IF NOT EXISTS groundqa_chunks_hnsw ON groundqa_chunks "
-                                   "USING hnsw (embedding vector_ip_ops)")  # after the rows: bulk loads stay fast
+                copy_chunks(connection, [(position, chunk, store.added[chunk.vector_id]) for s in changed
+                                         for position, chunk in enumerate(plan.chunks[s])])
+                create_vector_index(connection)  # after the rows: a bulk load stays fast
                 generation = connection.execute("SELECT coalesce(max(generation), 0) + 1 "
                                                 "FROM groundqa_meta").fetchone()[0]
                 full = {**manifest, "format": 1, "checksums": {}, "generation": generation,
@@ -160,6 +155,21 @@ def create_tables(connection, dimension: int) -> None:
                        "source text NOT NULL, tf int NOT NULL)")
     connection.execute("CREATE INDEX groundqa_terms_term ON groundqa_terms (term)")
     connection.execute("CREATE INDEX groundqa_terms_source ON groundqa_terms (source)")
+
+
+def copy_chunks(connection, chunks: list[tuple[int, Chunk, np.ndarray]]) -> None:
+    """(position in its document, chunk, vector) rows and their BM25 postings, by COPY."""
+    _copy(connection, "groundqa_chunks (vector_id, source, ord, row, terms, embedding)",
+          ((c.vector_id, c.source, position, json.dumps(c.to_dict(), ensure_ascii=False),
+            len(terms(c.embedding_text)), _vector_text(vector)) for position, c, vector in chunks))
+    _copy(connection, "groundqa_terms (term, vector_id, source, tf)",
+          ((term, c.vector_id, c.source, count) for _, c, _ in chunks
+           for term, count in Counter(terms(c.embedding_text)).items()))
+
+
+def create_vector_index(connection) -> None:
+    connection.execute("CREATE INDEX IF NOT EXISTS groundqa_chunks_hnsw ON groundqa_chunks "
+                       "USING hnsw (embedding vector_ip_ops)")
 
 
 def read_manifest(connection) -> dict | None:

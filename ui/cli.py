@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the plain llama-index pipeline (it needs the [bench] extra)")
     bench.add_argument("--no-torch", dest="torch", action="store_false",
                        help="skip the ingestion run on the torch embedder (the 'before' figure)")
+    bench.add_argument("--store", metavar="URL", help="also measure the PostgreSQL store in this database (its "
+                       "groundqa tables are replaced): ingestion, and search at each size")
     bench.set_defaults(run=_bench)
 
     train = commands.add_parser("train", help="fine-tune the learned reader and grounding judge on CPU (dev data only)",

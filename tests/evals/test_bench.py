@@ -28,6 +28,19 @@ def test_scaled_index_repeats_real_chunks_with_near_identical_vectors(bundled_as
     assert np.allclose(np.linalg.norm(big.store.vectors(ids), axis=1), 1)
 
 
+def test_the_database_figures_load_search_and_rank_like_exact_search(bundled_assistant, database_url):
+    from groundqa.evals.store_bench import database_figures
+
+    big = scaled_index(bundled_assistant.index, 300)
+    questions = ["Who led the Russian delegation?", "What was agreed about prisoners?", "Where did the talks happen?"]
+    figures = database_figures(database_url, big, bundled_assistant.embedder.embed(questions), questions,
+                               bundled_assistant.embedder)
+    assert figures["chunks"] == 300 and figures["rows_per_s"] > 0 and figures["hnsw_build_s"] > 0
+    assert figures["recall@10"] >= 0.9  # HNSW over 300 vectors with ef_search 100 is all but exact
+    assert all(figures[k]["p50_ms"] > 0 and figures[k]["n"] == 3
+               for k in ("dense_search", "keyword_search", "hybrid_retrieve"))
+
+
 def test_peak_rss_window_sees_a_fresh_allocation():
     import mmap
 
