@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from groundqa.errors import CorruptIndexError, IndexWriteError, InternalError, MissingDependencyError
+from groundqa.errors import (
+    ConfigurationError,
+    CorruptIndexError,
+    IndexWriteError,
+    InternalError,
+    MissingDependencyError,
+)
 
 from .bm25 import K1, B
 from .text import terms
@@ -56,7 +62,7 @@ def connect(url: str):
     try:
         return psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
-        raise CorruptIndexError(f"cannot connect to {shown(url)} ({_first_line(exc)}); start the server "
+        raise ConfigurationError(f"cannot connect to {shown(url)} ({_first_line(exc)}); start the server "
                                 f"(`groundqa db start` for a local one) or fix the URL") from None
 
 
@@ -84,6 +90,7 @@ class DatabaseTarget:
 
     def previous(self, settings: dict, rebuild: bool, report: BuildReport) -> Generation:
         from .build import Generation
+        from .schema import check_manifest
 
         empty = Generation({}, {}, {}, PendingStore(self.url, settings["dimension"], fresh=True))
         if rebuild:
@@ -91,6 +98,11 @@ class DatabaseTarget:
             return empty
         manifest = read_manifest(self.connection)
         if manifest is None:
+            return empty
+        try:
+            check_manifest(manifest)
+        except ValueError as exc:
+            report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
             return empty
         changed = [key for key in settings if manifest.get(key) != settings[key]]
         if changed:
@@ -287,7 +299,8 @@ class DatabaseStore:
         return [int(r[0]) for r in rows]
 
     def vectors(self, ids) -> np.ndarray:
-        return _fetch_vectors(self.connection, ids, self.dimension)
+        with self._lock:
+            return _fetch_vectors(self.connection, ids, self.dimension)
 
     def __len__(self) -> int:
         return self._count

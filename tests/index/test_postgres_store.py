@@ -39,6 +39,16 @@ def test_a_tampered_chunk_is_damage_and_the_next_build_starts_over(database_url,
     assert all(c.text != "forged" for c in open_index(database_url).chunks)
 
 
+def test_a_manifest_of_the_wrong_shape_is_damage_too(database_url, corpus, embedder):
+    build_index(corpus, database_url, embedder=embedder)
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("""UPDATE groundqa_meta SET manifest = jsonb_set(manifest, '{files}', '"none"')""")
+    with pytest.raises(CorruptIndexError, match="is corrupt .*'files'"):
+        open_index(database_url)
+    report = build_index(corpus, database_url, embedder=embedder)
+    assert "previous index unusable" in report.rebuild_reason and len(open_index(database_url).documents) == 2
+
+
 def test_the_index_command_and_ask_use_groundqa_store(database_url, corpus, embedder, monkeypatch, capsys):
     monkeypatch.setenv("GROUNDQA_STORE", database_url)
     assert main(["index", str(corpus)]) == 0
