@@ -342,6 +342,33 @@ def _ingest_cell(figures: dict, bold: bool = False) -> str:
             f"{figures['mb_per_s']:.3f} MB/s, peak RSS {figures['peak_rss_mb']:.0f} MB")
 
 
+def latency_curve(result: dict, path: Path) -> None:
+    """Retrieval p50 against index size, one line per store and search, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = {"embedded: hybrid retrieve": {int(n): f["retrieve"]["p50_ms"] for n, f in result["latency"].items()},
+             "FAISS flat search": {int(n): f["flat_search"]["p50_ms"] for n, f in result["vector_index"].items()},
+             "FAISS HNSW search": {int(n): f["hnsw_search"]["p50_ms"] for n, f in result["vector_index"].items()}}
+    for name, key in (("PostgreSQL: hybrid retrieve", "hybrid_retrieve"), ("pgvector HNSW search", "dense_search"),
+                      ("PostgreSQL: BM25 in SQL", "keyword_search")):
+        lines[name] = {int(n): f[key]["p50_ms"] for n, f in result.get("database", {}).items()}
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    for name, points in lines.items():
+        if points:
+            sizes = sorted(points)
+            axes.plot(sizes, [points[n] for n in sizes], marker="o", label=name)
+    axes.set(xscale="log", yscale="log", xlabel="chunks in the index", ylabel="p50 latency (ms)",
+             title=f"Retrieval latency by index size ({result['cores']} cores)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
 def run_from_args(args) -> int:
     """`groundqa bench`: run, print the table, write the JSON."""
     import json
@@ -361,6 +388,8 @@ def run_from_args(args) -> int:
                        store=args.store)
     Path(args.json_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(bench_table(result))
-    print(f"\nJSON: {args.json_path}")
+    plot = Path(args.json_path).with_suffix(".png")
+    latency_curve(result, plot)
+    print(f"\nJSON: {args.json_path}\nLatency curve: {plot}")
     return 0
 

@@ -180,6 +180,7 @@ def copy_chunks(connection, chunks: list[tuple[int, Chunk, np.ndarray]]) -> None
 
 
 def create_vector_index(connection) -> None:
+    connection.execute("SET maintenance_work_mem = '2GB'")  # pgvector builds far slower once the graph spills
     connection.execute("CREATE INDEX IF NOT EXISTS groundqa_chunks_hnsw ON groundqa_chunks "
                        "USING hnsw (embedding vector_ip_ops)")
 

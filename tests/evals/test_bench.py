@@ -6,7 +6,15 @@ import sys
 import numpy as np
 import pytest
 
-from groundqa.evals.bench import bench_table, peak_rss_mb, peak_rss_reset, run_bench, scaled_index, write_corpus
+from groundqa.evals.bench import (
+    bench_table,
+    latency_curve,
+    peak_rss_mb,
+    peak_rss_reset,
+    run_bench,
+    scaled_index,
+    write_corpus,
+)
 from groundqa.ui.cli import main
 
 
@@ -68,6 +76,8 @@ def test_tiny_bench_run_reports_every_figure(tmp_path):
     assert "embedder torch (before)" in table and "| 60 vectors: search p50 flat / HNSW" in table
     assert table.startswith(f"Machine: {result['machine']['cpu']}, ") and "onnxruntime 1." in table
     json.dumps(result, default=str)
+    latency_curve(result, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_machine_is_described_with_the_instruction_sets_int8_kernels_use(monkeypatch, tmp_path):
