@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
 BUILD_LOCK = 0x67716171  # pg_advisory_lock key: one build at a time per database
 HNSW_EF_SEARCH = 100  # pgvector's default of 40 gives recall@10 0.945 at 100k; 100 gives 0.986
-COPY_BATCH = 5_000
 
 
 def is_database(location: object) -> bool:
@@ -63,7 +62,7 @@ def connect(url: str):
         return psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
         raise ConfigurationError(f"cannot connect to {shown(url)} ({_first_line(exc)}); start the server "
-                                f"(`groundqa db start` for a local one) or fix the URL") from None
+                                 f"(`groundqa db start` for a local one) or fix the URL") from None
 
 
 class DatabaseTarget:
@@ -129,6 +128,8 @@ class DatabaseTarget:
         changed = report.added + report.updated
         try:
             with connection.transaction():
+                live = read_manifest(connection)  # numbered on across rebuilds, so every server sees a new one
+                generation = (live.get("generation", 0) if isinstance(live, dict) else 0) + 1
                 if store.fresh:
                     create_tables(connection, manifest["dimension"])
                 else:
@@ -140,8 +141,6 @@ class DatabaseTarget:
                 copy_chunks(connection, [(position, chunk, store.added[chunk.vector_id]) for s in changed
                                          for position, chunk in enumerate(plan.chunks[s])])
                 create_vector_index(connection)  # after the rows: a bulk load stays fast
-                generation = connection.execute("SELECT coalesce(max(generation), 0) + 1 "
-                                                "FROM groundqa_meta").fetchone()[0]
                 full = {**manifest, "format": 1, "checksums": {}, "generation": generation,
                         "vector_index": {"kind": "pgvector-hnsw", "ef_search": HNSW_EF_SEARCH, "vectors": len(store)},
                         "files": plan.files, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
@@ -193,11 +192,13 @@ def read_manifest(connection) -> dict | None:
 
 
 def read_checked_rows(connection):
-    """Chunks (in index order) and documents, checked like the embedded store's files."""
+    """Chunks (in index order) and documents, checked like the embedded store's files. Sources sort by
+    code point, as Python sorts them for the embedded store, whatever the database's collation."""
     from .loaded import checked_rows
 
-    documents = [row for (row,) in connection.execute("SELECT row FROM groundqa_documents ORDER BY source")]
-    chunks = [row for (row,) in connection.execute("SELECT row FROM groundqa_chunks ORDER BY source, ord")]
+    by_code_point = 'source COLLATE "C"'
+    documents = [row for (row,) in connection.execute(f"SELECT row FROM groundqa_documents ORDER BY {by_code_point}")]
+    chunks = [row for (row,) in connection.execute(f"SELECT row FROM groundqa_chunks ORDER BY {by_code_point}, ord")]
     return checked_rows(documents, chunks)
 
 
@@ -293,7 +294,7 @@ class DatabaseStore:
                    WHERE t.term = ANY(%(terms)s) {among}
                    GROUP BY t.vector_id)
             SELECT scored.vector_id FROM scored JOIN groundqa_chunks c USING (vector_id)
-            WHERE score > 0 ORDER BY score DESC, c.source, c.ord LIMIT %(k)s"""
+            WHERE score > 0 ORDER BY score DESC, c.source COLLATE "C", c.ord LIMIT %(k)s"""
         with self._lock:
             rows = self.connection.execute(sql, {"terms": wanted, "k1": K1, "b": B, "k": k,
                                                  "sources": sources}).fetchall()

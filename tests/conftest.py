@@ -39,6 +39,7 @@ def groundqa_home(tmp_path, monkeypatch, models_cache):
     monkeypatch.setenv("GROUNDQA_MODELS", str(models_cache))
     monkeypatch.delenv("GROUNDQA_LLM_URL", raising=False)
     monkeypatch.delenv("GROUNDQA_LLM_MODEL", raising=False)
+    monkeypatch.delenv("GROUNDQA_STORE", raising=False)
     return home
 
 

@@ -39,6 +39,12 @@ def test_a_tampered_chunk_is_damage_and_the_next_build_starts_over(database_url,
     assert all(c.text != "forged" for c in open_index(database_url).chunks)
 
 
+def test_a_rebuild_is_a_new_generation_to_every_server(database_url, corpus, embedder):
+    build_index(corpus, database_url, embedder=embedder)
+    build_index(corpus, database_url, embedder=embedder, rebuild=True)  # the tables are made again
+    assert open_index(database_url).manifest["generation"] == 2
+
+
 def test_a_manifest_of_the_wrong_shape_is_damage_too(database_url, corpus, embedder):
     build_index(corpus, database_url, embedder=embedder)
     with psycopg.connect(database_url, autocommit=True) as connection:
