@@ -1,5 +1,5 @@
 """`groundqa bench --store URL`: the PostgreSQL + pgvector store beside the embedded one, on the same
-chunks and vectors: bulk load, HNSW build, dense / keyword / hybrid retrieval p50 and recall@10."""
+chunks and vectors: bulk load, HNSW build, dense and hybrid retrieval p50, recall@10."""
 
 from __future__ import annotations
 
@@ -41,12 +41,6 @@ def database_figures(url: str, index, query_vectors: np.ndarray, questions: list
         exact = ids[np.argsort(-(vectors @ vector), kind="stable")[:k]]
         recalls.append(len(set(found.tolist()) & set(exact.tolist())) / k)
     figures["dense_search"], figures[f"recall@{k}"] = percentiles(samples), float(np.mean(recalls))
-    samples = []
-    for question in questions:
-        started = time.perf_counter()
-        store.keyword(question, 20)
-        samples.append(time.perf_counter() - started)
-    figures["keyword_search"] = percentiles(samples)
 
     retriever = Retriever(Index(index.manifest, index.chunks, index.documents, store), embedder)
     figures["hybrid_retrieve"] = time_queries(SimpleNamespace(retrieve=retriever.retrieve), questions, full=False)

@@ -6,11 +6,9 @@ import numpy as np
 
 from .text import terms
 
-K1, B = 1.5, 0.75
-
 
 class BM25:
-    def __init__(self, texts: list[str], k1: float = K1, b: float = B):
+    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75):
         from scipy.sparse import csr_matrix
 
         self.vocabulary: dict[str, int] = {}

@@ -26,7 +26,7 @@ from .files import (
 from .filters import Where
 from .postgres import is_database
 from .schema import check_chunk_row, check_document_row
-from .store import KeywordSearch, SearchableStore, load_store
+from .store import SearchableStore, load_store
 
 FILTERS_KEPT = 32
 
@@ -68,9 +68,6 @@ class Index:
     def keyword(self, query: str, k: int, where: Where | None = None) -> list[int]:
         """Positions in `chunks` of the k best BM25 matches for `query`, best first, from the
         documents `where` allows."""
-        if isinstance(self.store, KeywordSearch):  # a database ranks by the same BM25 itself
-            ids = self.store.keyword(query, k, None if where is None else self.sources_where(where))
-            return [self.position[self.by_vector_id[i].id] for i in ids]
         return self.bm25.top(query, k, None if where is None else self.positions_where(where)[0])
 
     @cached_property

@@ -46,7 +46,7 @@ def test_the_database_figures_load_search_and_rank_like_exact_search(bundled_ass
     assert figures["chunks"] == 300 and figures["rows_per_s"] > 0 and figures["hnsw_build_s"] > 0
     assert figures["recall@10"] >= 0.9  # HNSW over 300 vectors with ef_search 100 is all but exact
     assert all(figures[k]["p50_ms"] > 0 and figures[k]["n"] == 3
-               for k in ("dense_search", "keyword_search", "hybrid_retrieve"))
+               for k in ("dense_search", "hybrid_retrieve"))
 
 
 def test_peak_rss_window_sees_a_fresh_allocation():
@@ -72,7 +72,8 @@ def test_tiny_bench_run_reports_every_figure(tmp_path):
     assert all(f["p50_ms"] > 0 for figures in result["latency"].values() for f in figures.values())
     assert 0 < result["cold_start"]["help"]["median_s"] < result["cold_start"]["ask"]["median_s"]
     table = bench_table(result)
-    assert "| 60 chunks: retrieve (replicated chunks) p50 (p95) |" in table and "cold `groundqa ask`" in table
+    assert "| 60 chunks: hybrid retrieve / BM25 alone (replicated chunks) p50 (p95) |" in table
+    assert "cold `groundqa ask`" in table
     assert "embedder torch (before)" in table and "| 60 vectors: search p50 flat / HNSW" in table
     assert table.startswith(f"Machine: {result['machine']['cpu']}, ") and "onnxruntime 1." in table
     json.dumps(result, default=str)
