@@ -317,7 +317,7 @@ def bench_table(result: dict) -> str:
     if theirs:
         rows.append(f"| ingestion speed-up (chunks/s) | **{result['ingest_speedup']:.2f}×** | 1× |")
     for size, figures in result["latency"].items():
-        cells = [f"{figures[k]['p50_ms']:.0f} ms ({figures[k]['p95_ms']:.0f})"
+        cells = [f"{_ms(figures[k]['p50_ms'])} ms ({_ms(figures[k]['p95_ms'])})"
                  for k in ("retrieve", "answer", "keyword") if k in figures]
         label = "retrieve / full answer" if "answer" in figures else "hybrid retrieve / BM25 alone (replicated chunks)"
         rows.append(f"| {int(size):,} chunks: {label} p50 (p95) | {' / '.join(cells)} | |")
@@ -337,6 +337,10 @@ def bench_table(result: dict) -> str:
                 f"{cold['help']['median_s']:.2f} s | |")
     heading = [f"Machine: {machine_line(result['machine'])}", ""] if "machine" in result else []
     return "\n".join(heading + rows)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def _ingest_cell(figures: dict, bold: bool = False) -> str:
