@@ -10,7 +10,7 @@ import time
 import warnings
 from pathlib import Path
 
-from groundqa.errors import MissingDependencyError
+from groundqa.errors import ConfigurationError, MissingDependencyError
 from groundqa.index import groundqa_home
 
 
@@ -24,10 +24,13 @@ def add_database_commands(commands) -> None:
         command.set_defaults(run=_run)
 
 
+def data_folder(data: str | Path | None = None) -> Path:
+    return (Path(data) if data else groundqa_home() / "postgres").resolve()
+
+
 def local_server(data: str | Path | None = None, stop_on_exit: bool = False):
     """The pgserver instance over `data` (started if it is not running)."""
-    folder = (Path(data) if data else groundqa_home() / "postgres").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = data_folder(data)
     with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset, which is harmless
         warnings.simplefilter("ignore")
         try:
@@ -35,7 +38,13 @@ def local_server(data: str | Path | None = None, stop_on_exit: bool = False):
         except ImportError:
             raise MissingDependencyError("a local database needs the postgres extra: "
                                          "pip install 'groundqa[postgres]'") from None
-        return pgserver.get_server(folder, cleanup_mode="stop" if stop_on_exit else None)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return pgserver.get_server(folder, cleanup_mode="stop" if stop_on_exit else None)
+        except Exception as exc:  # pgserver raises whatever initdb or pg_ctl raised
+            raise ConfigurationError(f"cannot start a local PostgreSQL server in {folder} "
+                                     f"({' '.join(str(exc).split())[:200]}); pass --data DIR, a folder you can "
+                                     f"write to") from None
 
 
 def server_url(folder: Path) -> str:
@@ -65,7 +74,7 @@ def stop(folder: Path, timeout: float = 30.0) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
-    folder = (Path(args.data) if args.data else groundqa_home() / "postgres").resolve()
+    folder = data_folder(args.data)
     if args.action == "status":
         up = running(folder)
         print(f"running: {server_url(folder)}" if up else f"not running ({folder})")

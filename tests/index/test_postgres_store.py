@@ -88,3 +88,10 @@ def test_db_start_status_and_stop(postgres_server, tmp_path, capsys):
     assert main(["db", "stop", "--data", data]) == 0
     capsys.readouterr()
     assert main(["db", "status", "--data", data]) == 1 and "not running" in capsys.readouterr().out
+
+
+def test_db_start_in_a_folder_it_cannot_use_is_one_line(postgres_server, tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    assert main(["db", "start", "--data", str(tmp_path / "file" / "pg")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("groundqa: error: cannot start a local PostgreSQL server in ") and err.count("\n") == 1
