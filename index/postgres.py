@@ -37,9 +37,8 @@ if TYPE_CHECKING:
 
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
 BUILD_LOCK = 0x67716171  # pg_advisory_lock key: one build at a time per database
-# pgvector's graph: recall@10 of 40 questions over 1M replicated bench chunks was 0.68 with its defaults (m 16,
-# ef_construction 64) at ef_search 400, 0.84 at 1,000 (the most it takes); with m 32 and ef_construction 128 (a
-# 2.7x longer build) 0.83 at 400 and 0.948 at 1,000, in 18 ms
+# pgvector's graph over 1M replicated bench chunks (README, At scale): recall@10 0.684 with its defaults (m 16,
+# ef_construction 64) at ef_search 400; 0.909 of 100 questions with these, in 18.5 ms (1,000 is the most it takes)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 128, 1000
 
 
