@@ -381,8 +381,12 @@ def run_from_args(args) -> int:
     """`groundqa bench`: run, print the table, write the JSON."""
     import json
 
+    from groundqa.index import is_database
+
     if args.docs < 1 or args.runs < 1 or args.queries < 1:
         raise InputError("--docs, --runs and --queries must be at least 1")
+    if args.store and not is_database(args.store):
+        raise InputError(f"--store takes a postgresql:// URL (`groundqa db start` prints one), not {args.store!r}")
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     if args.llama:
         try:

@@ -104,3 +104,8 @@ def test_bench_without_the_llama_index_extra_says_what_to_install(monkeypatch, c
 def test_bench_rejects_nonsense_sizes(capsys):
     assert main(["bench", "--runs", "0"]) == 2
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_bench_store_must_be_a_database_url(capsys):
+    assert main(["bench", "--store", "/tmp/some-folder"]) == 2
+    assert "--store takes a postgresql:// URL" in capsys.readouterr().err
