@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from groundqa.index import (
     BuildReport,
+    DatabaseStore,
     Embedder,
     Index,
     Where,
     build_index,
     changed_sources,
-    database_generation,
     folder_changed,
     groundqa_home,
     is_database,
@@ -236,7 +236,8 @@ class Assistant:
             return self._update() if folder_changed(index, self.sources) else index
 
     def _reopened_if_moved(self, index: Index) -> Index:
-        if database_generation(str(self.index_dir)) == index.manifest.get("generation"):
+        store = index.store
+        if not isinstance(store, DatabaseStore) or store.live_generation() == index.manifest.get("generation"):
             return index
         with self._lock:
             self._index = open_index(self.index_dir, model=self.embedder.name)

@@ -7,9 +7,9 @@ from .filters import Where, parse_where
 from .freshness import changed_sources, folder_changed
 from .home import groundqa_home
 from .loaded import Index, open_index
-from .postgres import database_generation, is_database, shown
+from .postgres import DatabaseStore, is_database, shown
 from .sentences import sentence_spans
 
 __all__ = ["BuildReport", "Chunk", "ChunkingSettings", "Embedder", "Index", "build_index", "changed_sources",
            "chunk_document", "folder_changed", "groundqa_home", "open_index", "sentence_spans", "shared_embedder",
-           "Where", "parse_where", "database_generation", "is_database", "shown"]
+           "Where", "parse_where", "DatabaseStore", "is_database", "shown"]

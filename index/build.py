@@ -77,6 +77,18 @@ class Generation:
     def empty(cls, dimension: int) -> Generation:
         return cls({}, {}, {}, make_store("faiss", dimension))
 
+    @classmethod
+    def of_rows(cls, manifest: dict, chunks: list[Chunk], documents: dict[str, Document],
+                store: VectorStore) -> Generation:
+        """A live generation from its manifest and checked rows: chunks by source, and each document's row
+        with the hash of its file."""
+        by_source: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_source.setdefault(chunk.source, []).append(chunk)
+        files = manifest["files"]
+        return cls(manifest, by_source, {s: _document_row(d, files.get(s, {}).get("sha256", ""))
+                                         for s, d in documents.items()}, store)
+
     @property
     def files(self) -> dict[str, dict]:
         """Manifest entry (sha256, stat, title, chunks) of every indexed file, by source."""
@@ -160,25 +172,31 @@ def read_previous(index_dir: Path, settings: dict, rebuild: bool, report: BuildR
             return empty
         manifest = read_manifest(generation)
     except CorruptIndexError as exc:
-        report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
+        report.rebuild_reason = unusable(exc)
         return empty
-    changed = [key for key in settings if manifest.get(key) != settings[key]]
-    if changed:
-        report.rebuild_reason = (f"index settings changed ({', '.join(changed)}: "
-                                 f"{[manifest.get(k) for k in changed]} -> {[settings[k] for k in changed]}); "
-                                 f"rebuilding from scratch")
+    report.rebuild_reason = settings_changed(manifest, settings)
+    if report.rebuild_reason:
         return empty
     try:
         rows, documents = read_rows(generation)
         store = load_store("faiss", generation / VECTORS)
     except DAMAGED as exc:
-        report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
+        report.rebuild_reason = unusable(exc)
         return empty
-    chunks: dict[str, list[Chunk]] = {}
-    for chunk in rows:
-        chunks.setdefault(chunk.source, []).append(chunk)
-    return Generation(manifest, chunks, {s: _document_row(d, manifest["files"].get(s, {}).get("sha256", ""))
-                                         for s, d in documents.items()}, store)
+    return Generation.of_rows(manifest, rows, documents, store)
+
+
+def settings_changed(manifest: dict, settings: dict) -> str | None:
+    """Why an index built with other settings is rebuilt, or None when they are the same."""
+    changed = [key for key in settings if manifest.get(key) != settings[key]]
+    if not changed:
+        return None
+    return (f"index settings changed ({', '.join(changed)}: {[manifest.get(k) for k in changed]} -> "
+            f"{[settings[k] for k in changed]}); rebuilding from scratch")
+
+
+def unusable(exc: Exception) -> str:
+    return f"previous index unusable ({exc}); rebuilding from scratch"
 
 
 def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: ChunkingSettings,

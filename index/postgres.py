@@ -87,7 +87,7 @@ class DatabaseTarget:
             self.connection = None
 
     def previous(self, settings: dict, rebuild: bool, report: BuildReport) -> Generation:
-        from .build import Generation
+        from .build import Generation, settings_changed, unusable
         from .schema import check_manifest
 
         empty = Generation({}, {}, {}, PendingStore(settings["dimension"], fresh=True))
@@ -100,24 +100,18 @@ class DatabaseTarget:
         try:
             check_manifest(manifest)
         except ValueError as exc:
-            report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
+            report.rebuild_reason = unusable(exc)
             return empty
-        changed = [key for key in settings if manifest.get(key) != settings[key]]
-        if changed:
-            report.rebuild_reason = (f"index settings changed ({', '.join(changed)}); rebuilding from scratch")
+        report.rebuild_reason = settings_changed(manifest, settings)
+        if report.rebuild_reason:
             return empty
         try:
             chunks, documents = read_checked_rows(self.connection)
         except ValueError as exc:
-            report.rebuild_reason = f"previous index unusable ({exc}); rebuilding from scratch"
+            report.rebuild_reason = unusable(exc)
             return empty
-        by_source: dict = {}
-        for chunk in chunks:
-            by_source.setdefault(chunk.source, []).append(chunk)
-        files = manifest["files"]
-        rows = {s: {**d.to_row(), "sha256": files.get(s, {}).get("sha256", "")} for s, d in documents.items()}
-        return Generation(manifest, by_source, rows, PendingStore(settings["dimension"], count=len(chunks),
-                                                                  connection=self.connection))
+        store = PendingStore(settings["dimension"], count=len(chunks), connection=self.connection)
+        return Generation.of_rows(manifest, chunks, documents, store)
 
     def publish(self, plan: Plan, store: VectorStore, manifest: dict, report: BuildReport) -> None:
         """Every change in one transaction; the generation counter moves last, with the manifest."""
@@ -140,10 +134,8 @@ class DatabaseTarget:
                 copy_chunks(connection, [(position, chunk, store.added[chunk.vector_id]) for s in changed
                                          for position, chunk in enumerate(plan.chunks[s])])
                 create_vector_index(connection)  # after the rows: a bulk load stays fast
-                full = {**manifest, "format": 1, "checksums": {}, "generation": generation,
-                        "vector_index": {"kind": "pgvector-hnsw", "m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION,
-                                         "ef_search": HNSW_EF_SEARCH, "vectors": len(store)},
-                        "files": plan.files, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                full = {**manifest, "format": 1, "checksums": {}, "generation": generation, "files": plan.files,
+                        "vector_index": store.description, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
                 connection.execute("DELETE FROM groundqa_meta")
                 connection.execute("INSERT INTO groundqa_meta (generation, manifest) VALUES (%s, %s)",
                                    (generation, json.dumps(full, ensure_ascii=False)))
@@ -179,8 +171,12 @@ def create_vector_index(connection) -> None:
 
 def read_manifest(connection) -> dict | None:
     """The live manifest, or None when the database holds no index yet."""
+    return _meta(connection, "manifest")
+
+
+def _meta(connection, column: str):
     found = connection.execute("SELECT to_regclass('groundqa_meta') IS NOT NULL").fetchone()[0]
-    row = connection.execute("SELECT manifest FROM groundqa_meta").fetchone() if found else None
+    row = connection.execute(f"SELECT {column} FROM groundqa_meta").fetchone() if found else None
     return row[0] if row else None
 
 
@@ -222,13 +218,6 @@ def open_database_index(url: str, model: str | None = None) -> Index:
     return Index(manifest, chunks, documents, store)
 
 
-def database_generation(url: str) -> int | None:
-    """The live generation number (cheap: one row), so a server notices another's build."""
-    with connect(url) as connection:
-        manifest = read_manifest(connection)
-    return manifest.get("generation") if manifest else None
-
-
 class DatabaseStore:
     """The read side: dense search in SQL over one connection (its threads take turns)."""
 
@@ -243,7 +232,12 @@ class DatabaseStore:
 
     @property
     def description(self) -> dict:
-        return {"kind": self.kind, "ef_search": HNSW_EF_SEARCH, "vectors": self._count}
+        return _description(self._count)
+
+    def live_generation(self) -> int | None:
+        """The database's generation number now (one small row), so a server notices another's build."""
+        with self._lock:
+            return _meta(self.connection, "generation")
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids). The HNSW scan returns at most ef_search rows, and pgvector 0.6 filters
@@ -287,7 +281,7 @@ class PendingStore:
 
     @property
     def description(self) -> dict:
-        return {"kind": self.kind, "vectors": len(self)}
+        return _description(len(self))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.added.update(zip((int(i) for i in ids), np.asarray(vectors, dtype=np.float32), strict=True))
@@ -309,6 +303,11 @@ class PendingStore:
 
     def __len__(self) -> int:
         return self._count - len(self.deleted) + len(self.added)
+
+
+def _description(vectors: int) -> dict:
+    return {"kind": "pgvector-hnsw", "m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION,
+            "ef_search": HNSW_EF_SEARCH, "vectors": vectors}
 
 
 def _fetch_vectors(connection, ids, dimension: int) -> np.ndarray:
