@@ -57,6 +57,7 @@ class BuildReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     rebuild_reason: str | None = None
+    resumed: list[str] = field(default_factory=list)  # changed files a stopped Ray ingestion had already staged
 
     @property
     def changed(self) -> bool:
@@ -125,15 +126,24 @@ def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embe
     root = source_dir if source_dir.is_dir() else source_dir.parent
     report = BuildReport(index_dir=str(target))
     with target.locked():
-        settings = {"model": embedder.name, "dimension": embedder.dimension, "text": TEXT_VERSION,
-                    "chunking": asdict(chunking), "store": target.kind}
+        settings = build_settings(embedder, chunking, target.kind)
         previous = target.previous(settings, rebuild, report)
         plan = plan_build(paths, root, previous, chunking, report, show_progress)
         store = embed_changes(plan, previous, embedder, report, show_progress)
-        if report.changed or report.rebuild_reason or not previous.manifest or plan.skipped != previous.skipped:
+        if needs_publish(report, previous, plan):
             target.publish(plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped}, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def needs_publish(report: BuildReport, previous: Generation, plan: Plan) -> bool:
+    return bool(report.changed or report.rebuild_reason or not previous.manifest or plan.skipped != previous.skipped)
+
+
+def build_settings(embedder: Embedder, chunking: ChunkingSettings, store: str) -> dict:
+    """What an index's vectors and chunks depend on; an index built with other settings is rebuilt."""
+    return {"model": embedder.name, "dimension": embedder.dimension, "text": TEXT_VERSION,
+            "chunking": asdict(chunking), "store": store}
 
 
 class FolderTarget:
@@ -199,9 +209,21 @@ def unusable(exc: Exception) -> str:
     return f"previous index unusable ({exc}); rebuilding from scratch"
 
 
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file whose bytes the live index does not hold, found by `plan_build` and not yet loaded."""
+
+    path: str
+    source: str
+    sha256: str
+    stat: list[int] | None  # [size, mtime_ns], taken before the file was read
+    known: bool  # an earlier version is in the index
+
+
 def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: ChunkingSettings,
-               report: BuildReport, show_progress: bool = False) -> Plan:
-    """Hash every file; keep unchanged ones as they are, load and chunk the rest, skip bad ones."""
+               report: BuildReport, show_progress: bool = False, deferred: list[ChangedFile] | None = None) -> Plan:
+    """Hash every file; keep unchanged ones as they are, load and chunk the rest, skip bad ones.
+    With `deferred`, changed files are listed there instead of loaded (another process loads them)."""
     plan = Plan()
     for path in _progress(paths, show_progress, "Reading"):
         if not valid_name(path):  # one such file must not fail the whole build
@@ -229,20 +251,29 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
             plan.skipped[source] = {**bad, "stat": stat}
             report.skipped.append((str(path), str(bad.get("reason"))))
             continue
+        if deferred is not None:
+            deferred.append(ChangedFile(str(path), source, digest, stat, bool(known)))
+            continue
         try:
-            document = load_isolated(path, root, data)
+            plan.files[source], plan.documents[source], plan.chunks[source] = load_file(path, root, data, stat,
+                                                                                       chunking)
         except LoaderError as exc:
             plan.skipped[source] = {"sha256": digest, "stat": stat, "reason": exc.reason}
             report.skipped.append((str(path), exc.reason))
             continue
-        plan.documents[source] = _document_row(document, digest)
-        plan.chunks[source] = chunk_document(document, chunking)
-        plan.files[source] = {"sha256": digest, "stat": stat, "title": document.title,
-                              "chunks": len(plan.chunks[source]), "pages": len(document.page_starts),
-                              "indexed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         (report.updated if known else report.added).append(source)
-    report.removed = sorted(set(previous.files) - set(plan.files))
+    report.removed = sorted(set(previous.files) - set(plan.files) - {f.source for f in deferred or []})
     return plan
+
+
+def load_file(path: Path, root: Path, data: bytes, stat: list[int] | None,
+              chunking: ChunkingSettings) -> tuple[dict, dict, list[Chunk]]:
+    """A changed file's manifest entry, document row and chunks; LoaderError when it cannot be read."""
+    document, digest = load_isolated(path, root, data), sha256_bytes(data)
+    chunks = chunk_document(document, chunking)
+    entry = {"sha256": digest, "stat": stat, "title": document.title, "chunks": len(chunks),
+             "pages": len(document.page_starts), "indexed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return entry, _document_row(document, digest), chunks
 
 
 def embed_changes(plan: Plan, previous: Generation, embedder: Embedder, report: BuildReport,

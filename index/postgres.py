@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -129,10 +130,15 @@ class DatabaseTarget:
                     gone = report.removed + report.updated
                     for table in ("groundqa_chunks", "groundqa_documents"):
                         connection.execute(f"DELETE FROM {table} WHERE source = ANY(%s)", (gone,))
-                _copy(connection, "groundqa_documents (source, row)",
-                      ((s, json.dumps(plan.documents[s], ensure_ascii=False)) for s in changed))
-                copy_chunks(connection, [(position, chunk, store.added[chunk.vector_id]) for s in changed
+                in_memory = [s for s in changed if s not in store.staged]
+                copy_rows(connection, "groundqa_documents (source, row)", ("text", "jsonb"),
+                          ((s, plan.documents[s]) for s in in_memory))
+                copy_chunks(connection, [(position, chunk, store.added[chunk.vector_id]) for s in in_memory
                                          for position, chunk in enumerate(plan.chunks[s])])
+                if store.staged:  # written by a Ray ingestion (ray_ingest.py), which clears its staging here
+                    from .staging import publish_staged
+
+                    publish_staged(connection, list(store.staged.values()))
                 create_vector_index(connection)  # after the rows: a bulk load stays fast
                 full = {**manifest, "format": 1, "checksums": {}, "generation": generation, "files": plan.files,
                         "vector_index": store.description, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
@@ -156,11 +162,46 @@ def create_tables(connection, dimension: int) -> None:
     connection.execute("CREATE INDEX groundqa_chunks_source ON groundqa_chunks (source, ord)")
 
 
+CHUNK_COLUMNS = ("int8", "text", "int4", "jsonb", "vector")  # vector_id, source, ord, row, embedding
+
+
 def copy_chunks(connection, chunks: list[tuple[int, Chunk, np.ndarray]]) -> None:
     """(position in its document, chunk, vector) rows, by COPY."""
-    _copy(connection, "groundqa_chunks (vector_id, source, ord, row, embedding)",
-          ((c.vector_id, c.source, position, json.dumps(c.to_dict(), ensure_ascii=False), _vector_text(vector))
-           for position, c, vector in chunks))
+    copy_rows(connection, "groundqa_chunks (vector_id, source, ord, row, embedding)", CHUNK_COLUMNS,
+              ((c.vector_id, c.source, position, c.to_dict(), vector) for position, c, vector in chunks))
+
+
+def copy_rows(connection, table: str, types: tuple[str, ...], rows) -> None:
+    """Binary COPY: no number or vector goes through text. `types` name the columns' types; vectors
+    are float32 numpy arrays, jsonb values plain Python objects."""
+    if "vector" in types:
+        register_vector(connection)
+    with connection.cursor().copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
+
+
+def register_vector(connection) -> None:
+    """Teach this connection pgvector's binary format (dimension, unused, big-endian float32s), which
+    COPY uses for numpy arrays."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+    from psycopg.types import TypeInfo
+
+    info = TypeInfo.fetch(connection, "vector")
+    if info is None:
+        raise InternalError("the vector extension is not installed in this database")
+    info.register(connection)
+
+    class VectorDumper(Dumper):
+        format, oid = Format.BINARY, info.oid
+
+        def dump(self, obj) -> bytes:
+            vector = np.asarray(obj, dtype=">f4").ravel()
+            return struct.pack(">HH", vector.size, 0) + vector.tobytes()
+
+    connection.adapters.register_dumper(np.ndarray, VectorDumper)
 
 
 def create_vector_index(connection) -> None:
@@ -278,6 +319,8 @@ class PendingStore:
         self._count = count
         self.deleted: set[int] = set()
         self.added: dict[int, np.ndarray] = {}
+        self.staged: dict[str, int] = {}  # source -> staged_id of rows a Ray ingestion wrote (staging.py)
+        self.staged_chunks = 0
 
     @property
     def description(self) -> dict:
@@ -302,7 +345,7 @@ class PendingStore:
         raise NotImplementedError("a database index is written by DatabaseTarget.publish")
 
     def __len__(self) -> int:
-        return self._count - len(self.deleted) + len(self.added)
+        return self._count - len(self.deleted) + len(self.added) + self.staged_chunks
 
 
 def _description(vectors: int) -> dict:
@@ -321,12 +364,6 @@ def _fetch_vectors(connection, ids, dimension: int) -> np.ndarray:
 
 def _vector_text(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.8g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
-
-
-def _copy(connection, table: str, rows) -> None:
-    with connection.cursor().copy(f"COPY {table} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", help="folder of .txt/.md/.html/.pdf/.docx files (default: bundled corpus)")
     index.add_argument("--index", "--store", dest="index_dir", help=INDEX_HELP)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    index.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                       help="read, chunk and embed on Ray Data into a PostgreSQL --store (a local Ray on this "
+                            "machine, or a cluster's ADDRESS such as auto); a stopped run resumes where it left off")
     _model_options(index, readers=False)
     index.set_defaults(run=_index)
 
@@ -235,16 +238,23 @@ def _index(args) -> int:
         print(f"groundqa: error: no .txt/.md/.html/.pdf/.docx files found under {one_line(path)}", file=sys.stderr)
         return 2
     index_dir = args.index_dir or os.environ.get("GROUNDQA_STORE") or default_index_dir(path)
-    report = build_index(path, index_dir, embedder=_embedder(args), show_progress=sys.stderr.isatty(),
-                         rebuild=args.rebuild)
+    if args.ray:
+        from groundqa.index.ray_ingest import build_index_on_ray
+
+        report = build_index_on_ray(path, str(index_dir), address=None if args.ray == "local" else args.ray,
+                                    embedder=_embedder(args), show_progress=sys.stderr.isatty(), rebuild=args.rebuild)
+    else:
+        report = build_index(path, index_dir, embedder=_embedder(args), show_progress=sys.stderr.isatty(),
+                             rebuild=args.rebuild)
     if report.rebuild_reason:
         print(f"note: {one_line(report.rebuild_reason)}", file=sys.stderr)
     for path_, reason in report.skipped:
         print(f"warning: skipped {one_line(path_)}: {one_line(reason)}", file=sys.stderr)
     rate = report.chunks_embedded / report.seconds if report.seconds else 0.0
+    resumed = f"  {len(report.resumed)} changed files were already staged by a stopped run\n" if report.resumed else ""
     print(f"Indexed {path} -> {report.index_dir}\n"
           f"  {len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
-          f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped\n"
+          f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped\n{resumed}"
           f"  {report.chunks_total} chunks in the index, {report.chunks_embedded} embedded "
           f"in {report.seconds:.2f} s ({rate:.1f} chunks/s)")
     return 1 if report.skipped else 0

@@ -112,7 +112,7 @@ def test_a_crash_while_publishing_keeps_the_previous_index(location, corpus, emb
     def killed(*args, **kwargs):
         raise RuntimeError("killed mid-write")
 
-    monkeypatch.setattr(postgres, "_copy", killed)  # the database: after the deletes, inside the transaction
+    monkeypatch.setattr(postgres, "copy_rows", killed)  # the database: after the deletes, inside the transaction
     monkeypatch.setattr(build, "write_jsonl", killed)  # the folder: after the vectors, inside the staging folder
     with pytest.raises(RuntimeError, match="killed"):
         build_index(corpus, location, embedder=embedder)
