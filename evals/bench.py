@@ -3,10 +3,11 @@
 table and writes JSON.
 
     groundqa bench [--docs 2000] [--runs 3] [--sizes 20000,100000,300000] [--json bench.json]
-                   [--no-llama-index] [--no-torch]
+                   [--no-llama-index] [--no-torch] [--store URL [--ray]] [--news summarization_data.jsonl.gz]
 
 Ingestion reads HaluEval knowledge paragraphs (real text written by others, vendored in
-evals/data/halueval). Both pipelines get the same files and the same bundled model, loaded
+evals/data/halueval), or with --news the CNN/Daily Mail articles of HaluEval's summarization set.
+Both pipelines get the same files and the same bundled model, loaded
 before the clock starts; each figure is the median of `--runs` runs in this one process.
 Larger sizes replicate the real chunks (text for BM25, vectors plus small noise for FAISS) so
 search work matches real data without embedding 100k texts; each size uses the vector index a
@@ -101,12 +102,43 @@ def write_corpus(folder: Path, docs: int, data: Path = DATA) -> list[str]:
     return questions
 
 
-def time_ours(folder: Path, scratch: Path, run: int, embedder, store: str | None = None) -> dict:
-    """One ingestion into a new folder index, or rebuilt from scratch in the database `store`."""
+def write_news_corpus(folder: Path, docs: int, data: Path) -> list[str]:
+    """The first `docs` distinct articles of HaluEval's summarization set (CNN/Daily Mail news), one file
+    each; returns each one's reference summary, to time queries with."""
+    import gzip
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    seen, summaries = set[str](), list[str]()
+    try:
+        with gzip.open(data, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                if record["document"] in seen:
+                    continue
+                seen.add(record["document"])
+                (folder / f"news-{len(seen):05d}.txt").write_text(record["document"], encoding="utf-8")
+                summaries.append(record["right_summary"])
+                if len(seen) == docs:
+                    break
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"cannot read the news corpus {data} ({exc}); pass HaluEval's "
+                         f"summarization_data.jsonl.gz") from None
+    return summaries
+
+
+def time_ours(folder: Path, scratch: Path, run: int, embedder, store: str | None = None, ray: bool = False) -> dict:
+    """One ingestion into a new folder index, or rebuilt from scratch in the database `store` (on a local
+    Ray with `ray`: its peak RSS is this driver's alone, not its workers')."""
     from groundqa.index import build_index
 
     peak_rss_reset()
-    report = build_index(folder, store or scratch / f"ours-{run}", embedder=embedder, rebuild=bool(store))
+    if ray and store:
+        from groundqa.index.ray_ingest import build_index_on_ray
+
+        report = build_index_on_ray(folder, store, embedder=embedder, rebuild=True)
+    else:
+        report = build_index(folder, store or scratch / f"ours-{run}", embedder=embedder, rebuild=bool(store))
     return {"seconds": report.seconds, "chunks": report.chunks_total, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -218,7 +250,7 @@ def cold_start(runs: int, home: Path) -> dict:
 
 def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000), llama: bool = True,
               queries: int = 200, data: Path = DATA, log=print, cold_runs: int = 3, torch_backend: bool = True,
-              store: str | None = None) -> dict:
+              store: str | None = None, news: Path | None = None, ray: bool = False) -> dict:
     from groundqa import Assistant
     from groundqa.index import Embedder, shared_embedder
     from groundqa.index.embedder import bundled_model_path
@@ -230,9 +262,10 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         folder = scratch / "docs"
-        questions = write_corpus(folder, docs, data)
+        questions = write_news_corpus(folder, docs, news) if news else write_corpus(folder, docs, data)
         megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-        result["corpus"] = {"files": docs, "megabytes": megabytes, "origin": "HaluEval QA knowledge paragraphs"}
+        origin = "HaluEval summarization news articles" if news else "HaluEval QA knowledge paragraphs"
+        result["corpus"] = {"files": len(questions), "megabytes": megabytes, "origin": origin}
 
         ours = [time_ours(folder, scratch, run, embedder) for run in range(runs)]
         result["ingest_ours"] = _ingest_summary(ours, megabytes)
@@ -241,6 +274,10 @@ def run_bench(docs: int = 2000, runs: int = 3, sizes=(20_000, 100_000, 300_000),
             result["ingest_database"] = _ingest_summary(
                 [time_ours(folder, scratch, run, embedder, store) for run in range(runs)], megabytes)
             log(f"ingest (groundqa, PostgreSQL store): {result['ingest_database']}")
+            if ray:
+                result["ingest_ray"] = _ingest_summary(
+                    [time_ours(folder, scratch, run, embedder, store, ray=True) for run in range(runs)], megabytes)
+                log(f"ingest (groundqa on a local Ray, PostgreSQL store): {result['ingest_ray']}")
         if torch_backend:
             before = Embedder(backend="torch")
             before.warm_up()
@@ -312,6 +349,9 @@ def bench_table(result: dict) -> str:
                 + (f"{_ingest_cell(theirs)} |" if theirs else "– |"))
     if "ingest_database" in result:
         rows.append(f"| ingest {files} into PostgreSQL + pgvector | {_ingest_cell(result['ingest_database'])} | |")
+    if "ingest_ray" in result:
+        rows.append(f"| ingest {files} on a local Ray into PostgreSQL (RSS: the driver's) | "
+                    f"{_ingest_cell(result['ingest_ray'])} | |")
     if "ingest_ours_torch" in result:
         rows.append(f"| ingest {files}, embedder torch (before) | {_ingest_cell(result['ingest_ours_torch'])} | |")
     if theirs:
@@ -387,6 +427,8 @@ def run_from_args(args) -> int:
         raise InputError("--docs, --runs and --queries must be at least 1")
     if args.store and not is_database(args.store):
         raise InputError(f"--store takes a postgresql:// URL (`groundqa db start` prints one), not {args.store!r}")
+    if args.ray and not args.store:
+        raise InputError("--ray measures ingestion into a PostgreSQL store: pass --store URL too")
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     if args.llama:
         try:
@@ -397,7 +439,7 @@ def run_from_args(args) -> int:
                               "(or pass --no-llama-index)") from None
     result = run_bench(args.docs, args.runs, sizes, args.llama, args.queries,
                        log=lambda line: print(line, file=sys.stderr, flush=True), torch_backend=args.torch,
-                       store=args.store)
+                       store=args.store, news=Path(args.news) if args.news else None, ray=args.ray)
     Path(args.json_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(bench_table(result))
     plot = Path(args.json_path).with_suffix(".png")

@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the ingestion run on the torch embedder (the 'before' figure)")
     bench.add_argument("--store", metavar="URL", help="also measure the PostgreSQL store in this database (its "
                        "groundqa tables are replaced): ingestion, and search at each size")
+    bench.add_argument("--ray", action="store_true", help="also time ingestion on a local Ray into --store")
+    bench.add_argument("--news", metavar="FILE", help="ingest the --docs first news articles of HaluEval's "
+                       "summarization_data.jsonl.gz instead of its QA paragraphs")
     bench.set_defaults(run=_bench)
 
     train = commands.add_parser("train", help="fine-tune the learned reader and grounding judge on CPU (dev data only)",
