@@ -94,9 +94,10 @@ def take_staged(plan: Plan, previous: Generation, changed: list[ChangedFile], st
         if file.source not in staged:
             raise InternalError(f"{file.source} was processed but not staged")
         staged_id, entry, reason = staged[file.source]
-        if reason is not None:
+        if reason is not None:  # and an earlier version leaves the index, as in a plain build
             plan.skipped[file.source] = entry
             report.skipped.append((file.path, reason))
+            report.removed += [file.source] if file.known else []
             continue
         plan.files[file.source] = entry
         store.staged[file.source] = staged_id

@@ -70,14 +70,18 @@ def test_a_killed_ray_ingestion_leaves_the_live_index_and_resumes(database_url, 
     assert staged and open_index(database_url).manifest["generation"] == live  # a reader still sees the old index
     edited = big / sorted(staged)[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThe resumed job read this line.\n", encoding="utf-8")
-    (big / "rivers.txt").write_text("The Loire is the longest river in France.\n", encoding="utf-8")  # a live one
+    (big / "rivers.txt").write_text("The Loire is the longest river in France.\n", encoding="utf-8")  # live files
+    (big / "notes.md").write_text("", encoding="utf-8")
 
     report = ray_ingest.build_index_on_ray(big, database_url, embedder=embedder)
     assert set(report.resumed) == set(staged) - {edited.relative_to(big).as_posix()}
-    assert report.updated == ["rivers.txt"] and report.unchanged == ["notes.md"] and not report.removed
+    assert report.updated == ["rivers.txt"] and report.removed == ["notes.md"] and not report.unchanged
+    assert report.skipped == [(str(big / "notes.md"), "file is empty")]
     assert report.chunks_embedded < report.chunks_total
     index = open_index(database_url)  # its rows are checked against their documents' text when opened
-    assert sorted(index.manifest["files"]) == sorted(p.relative_to(big).as_posix() for p in big.rglob("*.*"))
+    assert sorted(index.manifest["files"]) == sorted(p.relative_to(big).as_posix() for p in big.rglob("*.*")
+                                                     if p.name != "notes.md")
+    assert "notes.md" not in index.documents and "notes.md" in index.manifest["skipped"]
     assert len({c.vector_id for c in index.chunks}) == len(index.chunks) == report.chunks_total
     assert any("The resumed job read this line." in c.text for c in index.chunks)
     assert [c.text for c in index.chunks if c.source == "rivers.txt"] == ["The Loire is the longest river in France."]
