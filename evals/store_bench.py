@@ -28,7 +28,7 @@ def database_figures(url: str, index, query_vectors: np.ndarray, questions: list
         create_tables(connection, vectors.shape[1])
         copy_chunks(connection, [(i, c, v) for i, (c, v) in enumerate(zip(index.chunks, vectors, strict=True))])
     loaded = time.perf_counter()
-    create_vector_index(connection)
+    create_vector_index(connection, len(ids))
     built = time.perf_counter()
     figures: dict[str, Any] = {"chunks": len(ids), "load_s": loaded - started,
                                "rows_per_s": len(ids) / (loaded - started), "hnsw_build_s": built - loaded}
