@@ -1,5 +1,6 @@
 """The speed benchmark runs end to end at a tiny size and its pieces measure what they claim."""
 
+import gzip
 import json
 import sys
 
@@ -14,6 +15,7 @@ from groundqa.evals.bench import (
     run_bench,
     scaled_index,
     write_corpus,
+    write_news_corpus,
 )
 from groundqa.ui.cli import main
 
@@ -109,3 +111,27 @@ def test_bench_rejects_nonsense_sizes(capsys):
 def test_bench_store_must_be_a_database_url(capsys):
     assert main(["bench", "--store", "/tmp/some-folder"]) == 2
     assert "--store takes a postgresql:// URL" in capsys.readouterr().err
+
+
+def test_bench_ray_needs_a_store(capsys):
+    assert main(["bench", "--ray"]) == 2
+    assert "--ray measures ingestion into a PostgreSQL store" in capsys.readouterr().err
+
+
+def test_the_news_corpus_is_one_file_per_distinct_article(tmp_path):
+    articles = [{"document": f"Article {n}. It happened on day {n}.", "right_summary": f"Day {n}."}
+                for n in (1, 2, 2, 3)]
+    data = tmp_path / "summarization_data.jsonl.gz"
+    with gzip.open(data, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(a) + "\n" for a in articles)
+    assert write_news_corpus(tmp_path / "news", 10, data) == ["Day 1.", "Day 2.", "Day 3."]
+    assert sorted(p.read_text(encoding="utf-8") for p in (tmp_path / "news").iterdir()) == \
+           [f"Article {n}. It happened on day {n}." for n in (1, 2, 3)]
+    assert write_news_corpus(tmp_path / "two", 2, data) == ["Day 1.", "Day 2."]
+
+
+def test_a_news_file_that_is_not_the_corpus_is_one_line(tmp_path, capsys):
+    (tmp_path / "qa.jsonl.gz").write_bytes(gzip.compress(b'{"question": "q"}\n'))
+    assert main(["bench", "--no-llama-index", "--news", str(tmp_path / "qa.jsonl.gz"), "--docs", "3"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("groundqa: error: cannot read the news corpus") and "summarization_data" in error
