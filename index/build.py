@@ -7,7 +7,7 @@ import fcntl
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -111,25 +111,49 @@ class Plan:
     skipped: dict[str, dict] = field(default_factory=dict)  # remembered so they are not parsed again
 
 
+@dataclass
+class Build:
+    """One build as the step that plans and embeds it sees it: where it goes, its settings, the live
+    generation it starts from, and the files it was given."""
+
+    target: FolderTarget | DatabaseTarget
+    settings: dict
+    previous: Generation
+    paths: list[Path]
+    root: Path
+    embedder: Embedder
+    chunking: ChunkingSettings
+    report: BuildReport
+    rebuild: bool
+    show_progress: bool
+
+
+def plan_and_embed(build: Build) -> tuple[Plan, VectorStore]:
+    """Load and embed the changed files in this process."""
+    plan = plan_build(build.paths, build.root, build.previous, build.chunking, build.report, build.show_progress)
+    return plan, embed_changes(plan, build.previous, build.embedder, build.report, build.show_progress)
+
+
 def build_index(source_dir: str | Path, index_dir: str | Path, *, embedder: Embedder | None = None,
                 chunking: ChunkingSettings | None = None, show_progress: bool = False,
-                rebuild: bool = False) -> BuildReport:
+                rebuild: bool = False, changes: Callable[[Build], tuple[Plan, VectorStore]] = plan_and_embed,
+                ) -> BuildReport:
     """Bring the index at `index_dir` (a folder, or a postgresql:// URL) up to date with the files under
     `source_dir`: read the live generation, plan (load what changed), embed (only new text), publish
-    (atomically: a new generation folder, or one database transaction)."""
+    (atomically: a new generation folder, or one database transaction). `changes` plans and embeds
+    (ray_ingest.py does it on Ray)."""
     started = time.perf_counter()
     embedder = embedder or shared_embedder()
     chunking = chunking or ChunkingSettings()
     source_dir = Path(source_dir).resolve()
     target = DatabaseTarget(str(index_dir)) if is_database(index_dir) else FolderTarget(Path(index_dir))
-    paths = iter_source_files(source_dir)
     root = source_dir if source_dir.is_dir() else source_dir.parent
     report = BuildReport(index_dir=str(target))
     with target.locked():
         settings = build_settings(embedder, chunking, target.kind)
         previous = target.previous(settings, rebuild, report)
-        plan = plan_build(paths, root, previous, chunking, report, show_progress)
-        store = embed_changes(plan, previous, embedder, report, show_progress)
+        plan, store = changes(Build(target, settings, previous, iter_source_files(source_dir), root, embedder,
+                                    chunking, report, rebuild, show_progress))
         if needs_publish(report, previous, plan):
             target.publish(plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped}, report)
     report.seconds = time.perf_counter() - started

@@ -17,19 +17,29 @@ import json
 import logging
 import os
 import secrets
-import time
 import warnings
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from groundqa.errors import ConfigurationError, IndexWriteError, InternalError, LoaderError, MissingDependencyError
-from groundqa.sources import iter_source_files, read_source_bytes
+from groundqa.sources import read_source_bytes
 
-from .build import BuildReport, ChangedFile, Generation, Plan, build_settings, load_file, needs_publish, plan_build
+from .build import (
+    Build,
+    BuildReport,
+    ChangedFile,
+    Generation,
+    Plan,
+    build_index,
+    load_file,
+    needs_publish,
+    plan_build,
+)
 from .chunking import Chunk, ChunkingSettings
-from .embedder import Embedder, shared_embedder
+from .embedder import Embedder
 from .encoders import Backend
 from .files import sha256_bytes
 from .postgres import DatabaseTarget, PendingStore, connect, is_database, shown
@@ -50,36 +60,33 @@ def build_index_on_ray(source_dir: str | Path, url: str, *, address: str | None 
         raise ConfigurationError("--ray writes to a PostgreSQL store; pass --store postgresql://… "
                                  "(`groundqa db start` starts a local one)")
     ray = _import_ray()
-    started = time.perf_counter()
-    embedder = embedder or shared_embedder()
-    embedder.warm_up()
-    chunking = chunking or ChunkingSettings()
-    source_dir = Path(source_dir).resolve()
-    root = source_dir if source_dir.is_dir() else source_dir.parent
-    target = DatabaseTarget(url)
-    report = BuildReport(index_dir=str(target))
-    with target.locked():
-        settings = build_settings(embedder, chunking, target.kind)
-        previous = target.previous(settings, rebuild, report)
-        changed: list[ChangedFile] = []
-        plan = plan_build(iter_source_files(source_dir), root, previous, chunking, report, show_progress, changed)
-        staging = Staging(target.connection, settings)
-        if rebuild:
-            staging.clear()
-        done = staging.done()
-        waiting = [f for f in changed if (f.source, f.sha256) not in done]
-        report.resumed = [f.source for f in changed if (f.source, f.sha256) in done]
-        if waiting:
-            report.chunks_embedded = run_pipeline(ray, address, waiting, root, embedder, chunking, url, staging.key,
-                                                  files_per_batch, show_progress)
-        store = take_staged(plan, previous, changed, staging, report)
-        if needs_publish(report, previous, plan):
-            target.publish(plan, store, {**settings, "source_root": str(root), "skipped": plan.skipped}, report)
-        else:
-            staging.clear()
+    return build_index(source_dir, url, embedder=embedder, chunking=chunking, rebuild=rebuild,
+                       show_progress=show_progress,
+                       changes=partial(stage_on_ray, ray=ray, address=address, files_per_batch=files_per_batch))
+
+
+def stage_on_ray(build: Build, ray, address: str | None, files_per_batch: int) -> tuple[Plan, PendingStore]:
+    """The changed files, read, chunked and embedded on Ray into the staging tables (unless a stopped
+    run staged them already), as the plan and pending store `build_index` publishes."""
+    if not isinstance(build.target, DatabaseTarget):
+        raise InternalError("a Ray ingestion writes to a database index")
+    report, changed = build.report, list[ChangedFile]()
+    plan = plan_build(build.paths, build.root, build.previous, build.chunking, report, build.show_progress, changed)
+    staging = Staging(build.target.connection, build.settings)
+    if build.rebuild:
+        staging.clear()
+    done = staging.done()
+    waiting = [f for f in changed if (f.source, f.sha256) not in done]
+    report.resumed = [f.source for f in changed if (f.source, f.sha256) in done]
+    if waiting:
+        build.embedder.warm_up()  # the model is exported once, here, not by every actor at once
+        report.chunks_embedded = run_pipeline(ray, address, waiting, build.root, build.embedder, build.chunking,
+                                              build.target.url, staging.key, files_per_batch, build.show_progress)
+    store = take_staged(plan, build.previous, changed, staging, report)
     report.chunks_total = len(store)
-    report.seconds = time.perf_counter() - started
-    return report
+    if not needs_publish(report, build.previous, plan):
+        staging.clear()  # publishing clears it otherwise
+    return plan, store
 
 
 def take_staged(plan: Plan, previous: Generation, changed: list[ChangedFile], staging: Staging,
