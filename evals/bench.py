@@ -365,11 +365,7 @@ def bench_table(result: dict) -> str:
         rows.append(f"| {int(size):,} vectors: search p50 flat / HNSW, HNSW recall@10 (build), picks | "
                     f"{figures['flat_search']['p50_ms']:.2f} / {figures['hnsw_search']['p50_ms']:.2f} ms, "
                     f"{figures['recall@10']:.3f} ({figures['hnsw_build_s']:.0f} s), {figures['auto']} | |")
-    for size, figures in result.get("database", {}).items():
-        rows.append(f"| {int(size):,} chunks in PostgreSQL: load, HNSW build; dense search / hybrid retrieve p50, "
-                    f"recall@10 | {figures['load_s']:.0f} s ({figures['rows_per_s']:.0f} rows/s), "
-                    f"{figures['hnsw_build_s']:.0f} s; {figures['dense_search']['p50_ms']:.1f} / "
-                    f"{figures['hybrid_retrieve']['p50_ms']:.1f} ms, {figures['recall@10']:.3f} | |")
+    rows += database_rows(result.get("database", {}))
     bundled = result["bundled_answer"]
     rows.append(f"| bundled corpus: full answer p50 (p95) | {bundled['p50_ms']:.0f} ms ({bundled['p95_ms']:.0f}) | |")
     cold = result["cold_start"]
@@ -378,6 +374,21 @@ def bench_table(result: dict) -> str:
     heading = [f"Machine: {machine_line(result['machine'])}", ""] if "machine" in result else []
     return "\n".join(heading + rows)
 
+
+def database_rows(databases: dict) -> list[str]:
+    """The PostgreSQL store's rows of the bench table, two per index size."""
+    rows = []
+    for size, figures in databases.items():
+        rows.append(f"| {int(size):,} chunks in PostgreSQL: load, HNSW build; dense search / hybrid retrieve p50, "
+                    f"recall@10 | {figures['load_s']:.0f} s ({figures['rows_per_s']:.0f} rows/s), "
+                    f"{figures['hnsw_build_s']:.0f} s; {figures['dense_search']['p50_ms']:.1f} / "
+                    f"{figures['hybrid_retrieve']['p50_ms']:.1f} ms, {figures['recall@10']:.3f} | |")
+        server = figures["server_rrf"]
+        rows.append(f"| {int(size):,} chunks in PostgreSQL: fused in one SQL statement (full text for BM25) p50 "
+                    f"(p95), top-10 shared with the in-Python fusion; full-text index build | "
+                    f"{server['fused']['p50_ms']:.1f} ms ({server['fused']['p95_ms']:.1f}), "
+                    f"{server['overlap@10']:.2f}; {server['full_text_build_s']:.0f} s | |")
+    return rows
 
 def _ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
@@ -403,6 +414,8 @@ def latency_curve(result: dict, path: Path) -> None:
                                      if "keyword" in f}
     for name, key in (("PostgreSQL: hybrid retrieve", "hybrid_retrieve"), ("pgvector HNSW search", "dense_search")):
         lines[name] = {int(n): f[key]["p50_ms"] for n, f in result.get("database", {}).items()}
+    lines["PostgreSQL: fused in SQL"] = {int(n): f["server_rrf"]["fused"]["p50_ms"]
+                                         for n, f in result.get("database", {}).items()}
     figure, axes = plt.subplots(figsize=(7, 4.2))
     for name, points in lines.items():
         if points:

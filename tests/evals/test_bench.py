@@ -9,6 +9,7 @@ import pytest
 
 from groundqa.evals.bench import (
     bench_table,
+    database_rows,
     latency_curve,
     peak_rss_mb,
     peak_rss_reset,
@@ -49,6 +50,11 @@ def test_the_database_figures_load_search_and_rank_like_exact_search(bundled_ass
     assert figures["recall@10"] >= 0.9  # HNSW over 300 vectors with ef_search 100 is all but exact
     assert all(figures[k]["p50_ms"] > 0 and figures[k]["n"] == 3
                for k in ("dense_search", "hybrid_retrieve"))
+    server = figures["server_rrf"]
+    assert server["fused"]["n"] == 3 and server["full_text_build_s"] > 0
+    assert server["overlap@10"] >= 0.8  # the same fusion, full text in place of BM25: mostly the same chunks
+    rows = database_rows({300: figures})
+    assert len(rows) == 2 and rows[1].startswith("| 300 chunks in PostgreSQL: fused in one SQL statement")
 
 
 def test_peak_rss_window_sees_a_fresh_allocation():
