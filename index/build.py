@@ -258,7 +258,7 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
         try:
             data = read_source_bytes(path)
         except LoaderError as exc:
-            plan.skipped[relative_source(path, root)] = {"sha256": None, "stat": stat, "reason": exc.reason}
+            plan.skipped[relative_source(path, root)] = skipped_entry(None, stat, exc.reason)
             report.skipped.append((str(path), exc.reason))
             continue
         digest = sha256_bytes(data)
@@ -282,12 +282,17 @@ def plan_build(paths: list[Path], root: Path, previous: Generation, chunking: Ch
             plan.files[source], plan.documents[source], plan.chunks[source] = load_file(path, root, data, stat,
                                                                                        chunking)
         except LoaderError as exc:
-            plan.skipped[source] = {"sha256": digest, "stat": stat, "reason": exc.reason}
+            plan.skipped[source] = skipped_entry(digest, stat, exc.reason)
             report.skipped.append((str(path), exc.reason))
             continue
         (report.updated if known else report.added).append(source)
     report.removed = sorted(set(previous.files) - set(plan.files) - {f.source for f in deferred or []})
     return plan
+
+
+def skipped_entry(digest: str | None, stat: list[int] | None, reason: str) -> dict:
+    """The manifest's record of a file that could not be indexed: the same bytes are not tried again."""
+    return {"sha256": digest, "stat": stat, "reason": reason}
 
 
 def load_file(path: Path, root: Path, data: bytes, stat: list[int] | None,

@@ -37,6 +37,7 @@ from .build import (
     load_file,
     needs_publish,
     plan_build,
+    skipped_entry,
 )
 from .chunking import Chunk, ChunkingSettings
 from .embedder import Embedder
@@ -198,7 +199,7 @@ def read_and_chunk(batch: dict, root: str, chunking: dict) -> dict:
             reason = ""
         except LoaderError as exc:
             digest = None if data is None else sha256_bytes(data)
-            entry, row, chunks, reason = {"sha256": digest, "stat": stat, "reason": exc.reason}, None, [], exc.reason
+            entry, row, chunks, reason = skipped_entry(digest, stat, exc.reason), None, [], exc.reason
         out["source"].append(source)
         out["sha256"].append(entry["sha256"] or "")
         out["entry"].append(json.dumps(entry))
