@@ -1,10 +1,12 @@
 """Refusal calibration on data nobody here wrote: HaluEval QA, dev split only (records 1–8,000).
 
-    python -m evals.refusal_sweep [--docs 300] [--questions 200]
+    python -m groundqa.evals.refusal_sweep [--docs 300] [--questions 200] [--reader learned] [--withhold]
 
 Indexes the knowledge of `--docs` random dev records; asks `--questions` of those records
 (answerable) and `--questions` records whose knowledge is not indexed (unanswerable), then
-prints refusal accuracy and answer containment for a range of refusal thresholds.
+prints refusal accuracy and answer containment for a range of refusal thresholds. With
+`--withhold`, the unanswerable questions are on topic: their records' knowledge is indexed too,
+less every sentence that holds the right answer (the failure SQuAD 2.0 and RGB measure).
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from pathlib import Path
 from .halueval import DATA, load_records, split_records
 from .metrics import contains_gold
 
-THRESHOLDS = (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70)
+THRESHOLDS = {"lexical": (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70),
+              "learned": (0.05, 0.10, 0.15, 0.22, 0.30, 0.40, 0.50)}
+
+
+def without_answer(knowledge: str, answer: str) -> str | None:
+    """The knowledge less every sentence that holds `answer`; None when no sentence holds it."""
+    from groundqa.index.sentences import sentence_spans
+
+    spans = sentence_spans(knowledge)
+    kept = [knowledge[a:b] for a, b in spans if answer.lower() not in knowledge[a:b].lower()]
+    return " ".join(kept) if len(kept) < len(spans) else None
 
 
 def main() -> None:
@@ -25,6 +37,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--halueval", type=Path, default=DATA)
+    parser.add_argument("--reader", choices=sorted(THRESHOLDS), default="lexical")
+    parser.add_argument("--withhold", action="store_true", help="on-topic unanswerables (see above)")
     args = parser.parse_args()
     if not args.halueval.exists():
         raise SystemExit(f"HaluEval data not found at {args.halueval}; pass --halueval PATH")
@@ -34,21 +48,27 @@ def main() -> None:
     records = [record for _, record in split_records(load_records(args.halueval), "dev")]
     random.Random(0).shuffle(records)
     indexed, absent = records[: args.docs], records[args.docs: args.docs + args.questions]
+    texts = [record["knowledge"] for record in indexed]
+    if args.withhold:
+        absent = [r for r in absent if without_answer(r["knowledge"], r["right_answer"]) is not None]
+        texts += [without_answer(r["knowledge"], r["right_answer"]) or "" for r in absent]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "docs"
         folder.mkdir()
-        for number, record in enumerate(indexed):
-            (folder / f"k{number:05d}.txt").write_text(record["knowledge"], encoding="utf-8")
-        bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, refusal_threshold=0.0).warm_up()
+        for number, text in enumerate(texts):
+            (folder / f"k{number:05d}.txt").write_text(text, encoding="utf-8")
+        bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, refusal_threshold=0.0,
+                        reader=args.reader).warm_up()
         results = []
         for record, answerable in [(r, True) for r in indexed[: args.questions]] + [(r, False) for r in absent]:
             reply = bot.ask(record["question"])
             results.append((answerable, reply.confidence, bool(contains_gold(reply.text, [record["right_answer"]]))))
     answerable_count = sum(a for a, _, _ in results)
-    print(f"HaluEval dev: {args.docs} knowledge texts indexed, {answerable_count} answerable and "
-          f"{len(results) - answerable_count} unanswerable questions")
+    print(f"HaluEval dev, {args.reader} reader: {len(texts)} knowledge texts indexed, {answerable_count} answerable "
+          f"and {len(results) - answerable_count} unanswerable questions"
+          f"{' (on topic: their answer sentences withheld)' if args.withhold else ''}")
     print("threshold  refusal-acc  answered(answerable)  refused(unanswerable)  gold-in-answer(answerable)")
-    for threshold in THRESHOLDS:
+    for threshold in THRESHOLDS[args.reader]:
         accuracy = sum((c >= threshold) == a for a, c, _ in results) / len(results)
         answered = sum(a and c >= threshold for a, c, _ in results) / answerable_count
         refused = sum(not a and c < threshold for a, c, _ in results) / (len(results) - answerable_count)

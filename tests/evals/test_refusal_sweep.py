@@ -1,0 +1,13 @@
+from groundqa.evals.refusal_sweep import without_answer
+
+
+def test_withholding_removes_every_sentence_that_holds_the_answer_and_keeps_the_rest():
+    knowledge = ("The Eiffel Tower is in Paris. It was finished in 1889. Gustave Eiffel's company built it. "
+                 "In 1889 it opened for the World's Fair.")
+    assert without_answer(knowledge, "1889") == "The Eiffel Tower is in Paris. Gustave Eiffel's company built it."
+    assert without_answer(knowledge, "gustave eiffel") == ("The Eiffel Tower is in Paris. It was finished in 1889. "
+                                                          "In 1889 it opened for the World's Fair.")
+
+
+def test_an_answer_no_sentence_holds_cannot_be_withheld():
+    assert without_answer("The Eiffel Tower is in Paris.", "London") is None
