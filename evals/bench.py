@@ -390,6 +390,7 @@ def database_rows(databases: dict) -> list[str]:
                     f"{server['overlap@10']:.2f}; {server['full_text_build_s']:.0f} s | |")
     return rows
 
+
 def _ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 

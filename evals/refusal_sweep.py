@@ -6,7 +6,8 @@ Indexes the knowledge of `--docs` random dev records; asks `--questions` of thos
 (answerable) and `--questions` records whose knowledge is not indexed (unanswerable), then
 prints refusal accuracy and answer containment for a range of refusal thresholds. With
 `--withhold`, the unanswerable questions are on topic: their records' knowledge is indexed too,
-less every sentence that holds the right answer (the failure SQuAD 2.0 and RGB measure).
+less every sentence that holds the right answer (on-topic distractors, though not the questions
+written to look answerable that SQuAD 2.0 holds).
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ DATABASE_SCHEMES = ("postgresql://", "postgres://")
 BUILD_LOCK = 0x67716171  # pg_advisory_lock key: one build at a time per database
 # pgvector's graph over 1M replicated bench chunks (README, At scale), recall@10 of the bench's 100 questions at
 # ef_search 1,000 (the most pgvector 0.6 takes): 0.909 at m 32 / ef_construction 128, 0.949 at m 48 / 200, 0.950 at
-# m 64 / 200, 1.000 with these. The misses were whole questions (0 of 10): the ~500 noisy copies of one chunk form a
-# cluster the graph never linked to, since each insert's candidate list (ef_construction) held only its own copies.
+# m 64 / 200, 1.000 and 0.970 in two builds with these (parallel builds differ). The misses were whole questions
+# (0 of 10): the ~500 noisy copies of one chunk formed a cluster the graph never linked to, since each insert's
+# candidate list (ef_construction) held only its own copies.
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 48, 400, 1000
 # A limit, not an allocation: the graph of 1M chunks (m 48 / 400) was built in 1,024 s with 8 GB; past the limit
 # it spills to disk and builds far slower (m 32 / 128 with 2 GB: 1,365 s)
