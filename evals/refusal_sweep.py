@@ -1,13 +1,14 @@
 """Refusal calibration on data nobody here wrote: HaluEval QA, dev split only (records 1–8,000).
 
-    python -m groundqa.evals.refusal_sweep [--docs 300] [--questions 200] [--reader learned] [--withhold]
+    python -m groundqa.evals.refusal_sweep [--docs 300] [--questions 200] [--reader learned] [--withhold] [--held-out]
 
 Indexes the knowledge of `--docs` random dev records; asks `--questions` of those records
 (answerable) and `--questions` records whose knowledge is not indexed (unanswerable), then
 prints refusal accuracy and answer containment for a range of refusal thresholds. With
 `--withhold`, the unanswerable questions are on topic: their records' knowledge is indexed too,
 less every sentence that holds the right answer (on-topic distractors, though not the questions
-written to look answerable that SQuAD 2.0 holds).
+written to look answerable that SQuAD 2.0 holds). With `--held-out`, only records 7,001–8,000,
+which the learned reader was not trained on (its threshold was chosen on them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .halueval import DATA, load_records, split_records
 from .metrics import contains_gold
+from .training import TRAIN_RECORDS
 
 THRESHOLDS = {"lexical": (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70),
               "learned": (0.05, 0.10, 0.15, 0.22, 0.30, 0.40, 0.50)}
@@ -40,13 +42,15 @@ def main() -> None:
     parser.add_argument("--halueval", type=Path, default=DATA)
     parser.add_argument("--reader", choices=sorted(THRESHOLDS), default="lexical")
     parser.add_argument("--withhold", action="store_true", help="on-topic unanswerables (see above)")
+    parser.add_argument("--held-out", action="store_true", help="only the records the learned reader did not train on")
     args = parser.parse_args()
     if not args.halueval.exists():
         raise SystemExit(f"HaluEval data not found at {args.halueval}; pass --halueval PATH")
 
     from groundqa import Assistant
 
-    records = [record for _, record in split_records(load_records(args.halueval), "dev")]
+    first = TRAIN_RECORDS + 1 if args.held_out else 1
+    records = [record for number, record in split_records(load_records(args.halueval), "dev") if number >= first]
     random.Random(0).shuffle(records)
     indexed, absent = records[: args.docs], records[args.docs: args.docs + args.questions]
     texts = [record["knowledge"] for record in indexed]
@@ -65,8 +69,9 @@ def main() -> None:
             reply = bot.ask(record["question"])
             results.append((answerable, reply.confidence, bool(contains_gold(reply.text, [record["right_answer"]]))))
     answerable_count = sum(a for a, _, _ in results)
-    print(f"HaluEval dev, {args.reader} reader: {len(texts)} knowledge texts indexed, {answerable_count} answerable "
-          f"and {len(results) - answerable_count} unanswerable questions"
+    records_used = f" records {first:,}-8,000" if args.held_out else ""
+    print(f"HaluEval dev{records_used}, {args.reader} reader: {len(texts)} knowledge texts indexed, "
+          f"{answerable_count} answerable and {len(results) - answerable_count} unanswerable questions"
           f"{' (on topic: their answer sentences withheld)' if args.withhold else ''}")
     print("threshold  refusal-acc  answered(answerable)  refused(unanswerable)  gold-in-answer(answerable)")
     for threshold in THRESHOLDS[args.reader]:
