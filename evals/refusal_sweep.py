@@ -21,18 +21,18 @@ from pathlib import Path
 from .halueval import DATA, load_records, split_records
 from .metrics import contains_gold
 from .training import TRAIN_RECORDS
+from .training.examples import knowledge_sentences
 
 THRESHOLDS = {"lexical": (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70),
               "learned": (0.05, 0.10, 0.15, 0.22, 0.30, 0.40, 0.50)}
 
 
 def without_answer(knowledge: str, answer: str) -> str | None:
-    """The knowledge less every sentence that holds `answer`; None when no sentence holds it."""
-    from groundqa.index.sentences import sentence_spans
-
-    spans = sentence_spans(knowledge)
-    kept = [knowledge[a:b] for a, b in spans if answer.lower() not in knowledge[a:b].lower()]
-    return " ".join(kept) if len(kept) < len(spans) else None
+    """The knowledge less every sentence that holds `answer` anywhere in it (stricter than training's
+    whole-word match, so nothing left answers); None when no sentence holds it."""
+    sentences = [s for paragraph in knowledge_sentences(knowledge) for s in paragraph]
+    kept = [s for s in sentences if answer.lower() not in s.lower()]
+    return " ".join(kept) if len(kept) < len(sentences) else None
 
 
 def main() -> None:
@@ -55,8 +55,9 @@ def main() -> None:
     indexed, absent = records[: args.docs], records[args.docs: args.docs + args.questions]
     texts = [record["knowledge"] for record in indexed]
     if args.withhold:
-        absent = [r for r in absent if without_answer(r["knowledge"], r["right_answer"]) is not None]
-        texts += [without_answer(r["knowledge"], r["right_answer"]) or "" for r in absent]
+        cut = [(r, without_answer(r["knowledge"], r["right_answer"])) for r in absent]
+        absent = [r for r, text in cut if text is not None]
+        texts += [text for _, text in cut if text is not None]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "docs"
         folder.mkdir()

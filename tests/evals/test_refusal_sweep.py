@@ -11,3 +11,8 @@ def test_withholding_removes_every_sentence_that_holds_the_answer_and_keeps_the_
 
 def test_an_answer_no_sentence_holds_cannot_be_withheld():
     assert without_answer("The Eiffel Tower is in Paris.", "London") is None
+
+
+def test_halueval_paragraphs_joined_without_a_space_are_split_so_only_the_answer_sentence_goes():
+    knowledge = "Arthur's Magazine was founded in 1844.First for Women is a woman's magazine."
+    assert without_answer(knowledge, "1844") == "First for Women is a woman's magazine."
