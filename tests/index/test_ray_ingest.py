@@ -64,9 +64,10 @@ def test_a_killed_ray_ingestion_leaves_the_live_index_and_resumes(database_url, 
     write_corpus(big / "halueval", 600)
     job = subprocess.Popen([sys.executable, "-m", "groundqa.ui.cli", "index", str(big), "--store", database_url,
                             "--ray"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    staged = wait_for_staged_files(database_url, job)
+    wait_for_staged_files(database_url, job)
     os.killpg(job.pid, signal.SIGKILL)  # the driver and the Ray it started
     job.wait()
+    staged = staged_sources(database_url)  # now, not when first seen: another batch may have committed since
     assert staged and open_index(database_url).manifest["generation"] == live  # a reader still sees the old index
     edited = big / sorted(staged)[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThe resumed job read this line.\n", encoding="utf-8")
@@ -90,18 +91,21 @@ def test_a_killed_ray_ingestion_leaves_the_live_index_and_resumes(database_url, 
         assert connection.execute("SELECT count(*) FROM groundqa_staged_chunks").fetchone()[0] == 0
 
 
-def wait_for_staged_files(url: str, job: subprocess.Popen, seconds: float = 120) -> list[str]:
-    """The sources the job has staged, as soon as it has staged some."""
-    deadline = time.monotonic() + seconds
+def staged_sources(url: str) -> list[str]:
     with psycopg.connect(url, autocommit=True) as connection:
-        while time.monotonic() < deadline and job.poll() is None:
-            try:
-                rows = connection.execute("SELECT source FROM groundqa_staged_documents").fetchall()
-            except psycopg.errors.UndefinedTable:
-                rows = []
-            if rows:
-                return [source for (source,) in rows]
-            time.sleep(0.1)
+        try:
+            return [source for (source,) in connection.execute("SELECT source FROM groundqa_staged_documents")]
+        except psycopg.errors.UndefinedTable:
+            return []
+
+
+def wait_for_staged_files(url: str, job: subprocess.Popen, seconds: float = 120) -> None:
+    """Return as soon as the job has staged some files."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and job.poll() is None:
+        if staged_sources(url):
+            return
+        time.sleep(0.1)
     output = job.stderr.read().decode()[-2000:] if job.stderr else ""
     pytest.fail(f"the job staged nothing (exit {job.poll()}): {output}")
 
