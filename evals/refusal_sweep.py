@@ -22,10 +22,10 @@ import tempfile
 from pathlib import Path
 
 from .halueval import DATA, load_records, split_records
-from .metrics import contains_gold, normalize
+from .metrics import contains_gold
 from .training import TRAIN_RECORDS
 from .training.adversarial import KINDS, adversarial
-from .training.examples import knowledge_sentences, single_hop
+from .training.examples import answer_sentence, knowledge_sentences, single_hop
 
 THRESHOLDS = {"lexical": (0.40, 0.45, 0.50, 0.545, 0.60, 0.65, 0.70),
               "learned": (0.05, 0.10, 0.15, 0.22, 0.30, 0.40, 0.50)}
@@ -42,13 +42,8 @@ def without_answer(knowledge: str, answer: str) -> str | None:
 def adversarial_questions(records: list[dict], rng: random.Random) -> list[tuple[str, str]]:
     """[(kind, question)]: every kind that applies to each single-hop record's question."""
     made = []
-    for record in records:
-        answer = normalize(record["right_answer"])
-        if not single_hop(record):
-            continue
-        sentence = next(s for paragraph in knowledge_sentences(record["knowledge"]) for s in paragraph
-                        if f" {answer} " in f" {normalize(s)} ")
-        made += adversarial(record["question"], sentence, record["knowledge"], rng)
+    for record in filter(single_hop, records):
+        made += adversarial(record["question"], answer_sentence(record) or "", record["knowledge"], rng)
     return made
 
 

@@ -20,8 +20,12 @@ from ..halueval import _PARAGRAPH_JOIN
 
 KINDS = ("negation", "antonym", "entity-swap", "number-swap")
 
-_AUXILIARY = re.compile(r"\b(is|was|are|were|did|does|do|has|have|had|can|could|will|would)\b(?! not\b)", re.I)
-_PAST_VERB = re.compile(r"^(Who|Which \w+|What \w+)\s+(?=[a-z]+(?:ed|ote|on|ew|ade|ang|ound|ought|ame|ave)\s)")
+_AUXILIARY = re.compile(r"\b(is|was|are|were|did|does|do|has|have|had|can|could|will|would)\b", re.I)
+_PAST_VERB = re.compile(r"^(Who|Which \w+|What \w+)\s+(?=(?:[a-z]+ed|built|wrote|won|made|sang|found|bought|came|gave|"
+                        r"became|held|led|left|lost|took|ran|saw|sold|taught|told|drew|grew|knew|began|beat|"
+                        r"brought|caught|chose|fought|kept|met|paid|sent|spent|stood|wrote|hosts?|owns?|"
+                        r"plays?|runs?|leads?)\s)")
+_NEGATED = re.compile(r"\b(?:not|never|no|none|nor)\b|n't\b", re.I)
 _OPPOSITES = [
     ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
     ("oldest", "youngest"), ("older", "younger"), ("earliest", "latest"), ("before", "after"),
@@ -39,11 +43,16 @@ _OPPOSITE = {a: b for pair in _OPPOSITES for a, b in (pair, pair[::-1])}
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|von|van)?\s*[A-Z][\w'’.-]*)*")
 _NUMBER = re.compile(r"(?<![\w-])(?:1[0-9]\d\d|20\d\d|\d[\d,]*(?= [a-z]{3,}))\b")  # years; counts of things
 _NOT_NAMES = {"What", "Which", "Who", "When", "Where", "How", "The", "In", "Are", "Is", "Did", "Was", "A", "An",
-              "He", "She", "It", "They", "His", "Her", "This", "That", "On", "At", "As", "For", "By", "Of"}
+              "He", "She", "It", "They", "His", "Her", "This", "That", "On", "At", "As", "For", "By", "Of",
+              "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
+              "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 
 
 def negated(question: str) -> str | None:
-    """"not" after the question's first auxiliary, or "never" before a leading past-tense verb."""
+    """"not" after the question's first auxiliary, or "never" before a leading verb; None for a
+    question already negated (a double negation asks nothing)."""
+    if _NEGATED.search(question):
+        return None
     match = _AUXILIARY.search(question)
     if match:
         return f"{question[:match.end()]} not{question[match.end():]}"
@@ -98,5 +107,14 @@ def adversarial(question: str, sentence: str, knowledge: str, rng: random.Random
     return [(kind, text) for kind, text in found if text and text != question]
 
 
+def one_adversarial(question: str, sentence: str, knowledge: str, rng: random.Random) -> tuple[str, str] | None:
+    """(kind, question) of one kind drawn from those that apply, or None; a negation only when
+    nothing else applies (it applies to almost every question, and is a tenth of SQuAD 2.0's)."""
+    made = adversarial(question, sentence, knowledge, rng)
+    rest = [pair for pair in made if pair[0] != "negation"]
+    return rng.choice(rest or made) if made else None
+
+
 def _names(text: str) -> list[str]:
-    return [n for n in _NAME.findall(text) if len(n) > 3 and n.split()[0] not in _NOT_NAMES]
+    names = [re.sub(r"['’]s$|\.$", "", n) for n in _NAME.findall(text)]
+    return [n for n in names if len(n) > 3 and n.split()[0] not in _NOT_NAMES and ". " not in n]
