@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--halueval", type=Path, default=DATA)
     parser.add_argument("--reader", choices=sorted(THRESHOLDS), default="lexical")
+    parser.add_argument("--reader-model", help="a model folder `groundqa train --out` wrote (with --reader learned)")
     unanswerable = parser.add_mutually_exclusive_group()
     unanswerable.add_argument("--withhold", action="store_true", help="on-topic unanswerables (see above)")
     unanswerable.add_argument("--adversarial", action="store_true", help="SQuAD 2.0-style unanswerables (see above)")
@@ -81,7 +82,11 @@ def main() -> None:
         for number, text in enumerate(texts):
             (folder / f"k{number:05d}.txt").write_text(text, encoding="utf-8")
         bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, refusal_threshold=0.0,
-                        reader=args.reader).warm_up()
+                        reader=args.reader, reader_model=args.reader_model).warm_up()
+        thresholds = THRESHOLDS[args.reader]
+        if args.reader == "learned":  # and the model's own
+            own = bot._cross_encoder(bot.settings).manifest["calibration"]["threshold"]
+            thresholds = tuple(sorted({*thresholds, own}))
         results, kinds = [], []
         for record in indexed[: args.questions]:
             reply = bot.ask(record["question"])
@@ -96,14 +101,14 @@ def main() -> None:
           f"{' (on topic: their answer sentences withheld)' if args.withhold else ''}"
           f"{' (adversarial, made from the answerable ones)' if args.adversarial else ''}")
     print("threshold  refusal-acc  answered(answerable)  refused(unanswerable)  gold-in-answer(answerable)")
-    for threshold in THRESHOLDS[args.reader]:
+    for threshold in thresholds:
         accuracy = sum((c >= threshold) == a for a, c, _ in results) / len(results)
         answered = sum(a and c >= threshold for a, c, _ in results) / answerable_count
         refused = sum(not a and c < threshold for a, c, _ in results) / (len(results) - answerable_count)
         correct = sum(a and c >= threshold and g for a, c, g in results) / answerable_count
         print(f"{threshold:9.3f}  {accuracy:11.3f}  {answered:20.3f}  {refused:21.3f}  {correct:26.3f}")
     if args.adversarial:
-        print_by_kind(kinds, [c for a, c, _ in results if not a], THRESHOLDS[args.reader])
+        print_by_kind(kinds, [c for a, c, _ in results if not a], thresholds)
 
 
 def print_by_kind(kinds: list[str], confidences: list[float], thresholds: tuple[float, ...]) -> None:
