@@ -7,8 +7,9 @@ answer stands in it, but the question asks something the passage does not say.
 * entity swap: a name the answer sentence holds swapped for another name of the same knowledge;
 * number swap: a year or number of the question swapped for one the knowledge never mentions.
 
-Readers trained only on "own document withheld" and "another record's name" negatives answered
-these: they are the gap between dev refusal (0.7-0.8) and SQuAD 2.0 / RGB refusal (0.03-0.27).
+Both shipped readers refuse under a quarter of these (`refusal_sweep --adversarial`), as they do
+SQuAD 2.0's and RGB's unanswerables. Trained on as negatives (reader 6, branch `reader6`), they
+taught the learned reader to refuse these, but not SQuAD 2.0's: see the README.
 """
 
 from __future__ import annotations
@@ -105,14 +106,6 @@ def adversarial(question: str, sentence: str, knowledge: str, rng: random.Random
             "number-swap": lambda: number_swapped(question, knowledge, rng)}
     found = [(kind, made[kind]()) for kind in kinds]
     return [(kind, text) for kind, text in found if text and text != question]
-
-
-def one_adversarial(question: str, sentence: str, knowledge: str, rng: random.Random) -> tuple[str, str] | None:
-    """(kind, question) of one kind drawn from those that apply, or None; a negation only when
-    nothing else applies (it applies to almost every question, and is a tenth of SQuAD 2.0's)."""
-    made = adversarial(question, sentence, knowledge, rng)
-    rest = [pair for pair in made if pair[0] != "negation"]
-    return rng.choice(rest or made) if made else None
 
 
 def _names(text: str) -> list[str]:

@@ -54,14 +54,12 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 30) -> 
 
 
 def dev_questions(records: list[dict], articles: list[dict], rng: random.Random, answerable: int, absent: int,
-                  swapped: int, adversarial: int = 0) -> tuple[list[str], list[tuple[str, str | None]]]:
+                  swapped: int) -> tuple[list[str], list[tuple[str, str | None]]]:
     """(texts to index, [(question, gold or None)]) from held-out dev data: HaluEval questions one
     sentence answers (about indexed knowledge), questions whose knowledge is not indexed, indexed
-    questions with a name swapped for another's, and SQuAD 2.0-style ones (adversarial.py; all
-    unanswerable); and news questions about indexed articles, and about articles not indexed,
-    name-swapped or SQuAD 2.0-style (unanswerable)."""
-    from .adversarial import one_adversarial
-    from .examples import _swap, answer_sentence, cloze_examples, single_hop
+    questions with a name swapped for another's (unanswerable); and news cloze questions about
+    indexed articles, cloze questions about articles not indexed (unanswerable)."""
+    from .examples import _swap, cloze_examples, single_hop
     from .questions import summary_questions
 
     records = list(records)
@@ -76,10 +74,6 @@ def dev_questions(records: list[dict], articles: list[dict], rng: random.Random,
         question = _swap(record["question"], record["knowledge"], names, rng)
         if question:
             cases.append((question, None))
-    for record in answerable_records[swapped:swapped + adversarial]:
-        made = one_adversarial(record["question"], answer_sentence(record) or "", record["knowledge"], rng)
-        if made:
-            cases.append((made[1], None))
     half = len(articles) // 2
     texts += [a["document"] for a in articles[:half]]
     for number, article in enumerate(articles):
@@ -88,14 +82,13 @@ def dev_questions(records: list[dict], articles: list[dict], rng: random.Random,
             if example.kind in ("cloze", "summary-question") and example.span:
                 gold = example.second[example.span[0]:example.span[1]]
                 cases.append((example.first, gold if number < half else None))
-            elif (example.kind in ("cloze-swapped", "summary-question-swapped")
-                  or example.kind.startswith("summary-question-adversarial")) and number < half:
+            elif example.kind in ("cloze-swapped", "summary-question-swapped") and number < half:
                 cases.append((example.first, None))
     return texts, cases
 
 
 def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print, answerable: int = 450,
-               absent: int = 300, swapped: int = 150, adversarial: int = 200, seed: int = 7) -> dict:
+               absent: int = 300, swapped: int = 150, seed: int = 7) -> dict:
     """Fit the reader's stack (cross-encoder logit + lexical evidence -> P(sentence answers)) on the
     candidates the engine really sees for held-out dev questions, and choose the refusal threshold on
     out-of-fold predictions (two folds by question): the one maximising the mean of "answered with the
@@ -104,7 +97,7 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
     from groundqa.learned import FEATURES, LearnedJudge, LearnedReader
     from groundqa.retrieval import Retriever
 
-    texts, cases = dev_questions(records, articles, random.Random(seed), answerable, absent, swapped, adversarial)
+    texts, cases = dev_questions(records, articles, random.Random(seed), answerable, absent, swapped)
     rows, labels, question_of = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "docs"
@@ -142,8 +135,8 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
                    f"{len(y):,} candidate sentences the engine retrieves for held-out dev questions — HaluEval QA "
                    f"records and news questions (cloze and made from the human summaries) about held-out "
                    f"summarization articles — ({int(answerable_cases.sum())} answerable; "
-                   f"{int((~answerable_cases).sum())} unanswerable: own document not indexed, a name "
-                   f"swapped, or made as SQuAD 2.0's writers did); the threshold maximises the mean of 'answered "
+                   f"{int((~answerable_cases).sum())} unanswerable: own document not indexed, or a name "
+                   f"swapped); the threshold maximises the mean of 'answered "
                    f"with the gold answer' and 'refused' on out-of-fold predictions (two folds by question): "
                    f"{score:.3f}."}
 

@@ -6,8 +6,7 @@ Reader pairs (question, candidate sentence), from HaluEval QA:
 * negatives: the other sentences of its knowledge; sentences of other records' knowledge that BM25
   ranks high for the question (on-topic distractors: the same question with its own document
   withheld); and the positive sentence under a question whose name or number was swapped for another
-  record's (so "same words, different entity" is not an answer); and, for half of them, the positive
-  sentence under the question made unanswerable the way SQuAD 2.0's writers did (adversarial.py).
+  record's (so "same words, different entity" is not an answer).
 
 Judge pairs (claim, passage):
 * HaluEval QA: (question + right answer, knowledge) supported; (question + hallucinated answer)
@@ -35,7 +34,6 @@ from groundqa.index.text import terms
 
 from ..halueval import _PARAGRAPH_JOIN, DATA, load_records, split_records
 from ..metrics import normalize
-from .adversarial import one_adversarial
 
 SUMMARIES = DATA.parent / "summarization_dev_1-1500.jsonl.gz"
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|von|van|and)?\s*[A-Z][\w'’.-]*)*")
@@ -86,8 +84,7 @@ def single_hop(record: dict, min_overlap: float = 0.25) -> bool:
 
 
 def reader_examples(records: list[dict], rng: random.Random, other_negatives: int = 2,
-                    same_negatives: int = 1, swap_share: float = 0.2,
-                    adversarial_share: float = 0.5) -> list[Example]:
+                    same_negatives: int = 1, swap_share: float = 0.2) -> list[Example]:
     pool = [(i, s) for i, r in enumerate(records) for paragraph in knowledge_sentences(r["knowledge"])
             for s in paragraph]
     bm25 = BM25([s for _, s in pool])
@@ -99,13 +96,10 @@ def reader_examples(records: list[dict], rng: random.Random, other_negatives: in
             continue
         positives: list[str] = []
         negatives: list[str] = []
-        holding: list[str] = []
         for paragraph in knowledge_sentences(record["knowledge"]):
             for k, sentence in enumerate(paragraph):
                 text = candidate_text(sentence, None, paragraph[k - 1] if k else None)
-                answers = f" {answer} " in f" {normalize(sentence)} "
-                (positives if answers else negatives).append(text)
-                holding += [sentence] if answers else []
+                (positives if f" {answer} " in f" {normalize(sentence)} " else negatives).append(text)
         if not positives:
             continue
         question = record["question"]
@@ -121,10 +115,6 @@ def reader_examples(records: list[dict], rng: random.Random, other_negatives: in
             swapped = _swap(question, positives[0], names, rng)
             if swapped:
                 examples.append(Example("read", swapped, positives[0], 0.0, None, "swapped-question"))
-        made = one_adversarial(question, holding[0], record["knowledge"], rng) if rng.random() < adversarial_share \
-            else None
-        if made:
-            examples.append(Example("read", made[1], positives[0], 0.0, None, f"adversarial-{made[0]}"))
     return examples
 
 

@@ -7,8 +7,7 @@ paraphrase: the reader learns to match meaning, not shared words.
 Pairs per question: the article sentence holding the answer (span labelled); the article sentence
 sharing most words with the question without the answer; an on-topic sentence of another article
 (the question with its own article withheld: refuse); and, for some, the answer sentence under the
-question with a name swapped for another article's, or made unanswerable as SQuAD 2.0's writers
-did (adversarial.py).
+question with a name swapped for another article's.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from groundqa.index.bm25 import BM25
 from groundqa.index.text import terms
 
 from ..metrics import normalize
-from .adversarial import one_adversarial
 from .examples import _PERSON, Example, _swap
 
 _CLASS_NOUNS = {"palace", "university", "river", "party", "council", "court", "city", "hospital", "school",
@@ -45,8 +43,7 @@ _VERBS = {"is", "was", "are", "were", "has", "had", "have", "will", "would", "ca
 _CUT = re.compile(r",\s+(?:but|and|which|while|who|as|after|because)\s+|;\s+|\s+--\s+|\s+-\s+")
 
 
-def summary_questions(articles: list[dict], rng: random.Random, per_article: int = 3,
-                      adversarial_share: float = 0.3) -> list[Example]:
+def summary_questions(articles: list[dict], rng: random.Random, per_article: int = 3) -> list[Example]:
     pool = [(a, article["document"][s:e]) for a, article in enumerate(articles)
             for s, e in sentence_spans(article["document"])]
     bm25 = BM25([sentence for _, sentence in pool])
@@ -79,11 +76,6 @@ def summary_questions(articles: list[dict], rng: random.Random, per_article: int
             swapped = _swap(question, sentences[best], names, rng) if rng.random() < 0.4 else None
             if swapped:
                 examples.append(Example("read", swapped, text, 0.0, None, "summary-question-swapped"))
-            unanswerable = one_adversarial(question, sentences[best], article["document"], rng) \
-                if rng.random() < adversarial_share else None
-            if unanswerable:
-                kind, asked_instead = unanswerable
-                examples.append(Example("read", asked_instead, text, 0.0, None, f"summary-question-adversarial-{kind}"))
     return examples
 
 

@@ -56,12 +56,3 @@ def test_the_sweep_makes_its_questions_only_from_single_hop_records():
     made = adversarial_questions([direct, comparison], random.Random(0))
     assert made and all("tower in" in question for _, question in made)
 
-
-def test_one_question_per_record_prefers_the_rarer_kinds_to_negation():
-    from groundqa.evals.training.adversarial import one_adversarial
-
-    kind, _ = one_adversarial("Who drew the first design?", "Maurice Koechlin drew the first design.", KNOWLEDGE,
-                              random.Random(0))
-    assert kind == "antonym"
-    assert one_adversarial("Who drew it?", "Maurice Koechlin drew it.", "Maurice Koechlin drew it.",
-                           random.Random(0)) == ("negation", "Who never drew it?")
