@@ -54,9 +54,9 @@ def main() -> None:
     parser.add_argument("--halueval", type=Path, default=DATA)
     parser.add_argument("--reader", choices=sorted(THRESHOLDS), default="lexical")
     parser.add_argument("--reader-model", help="a model folder `groundqa train --out` wrote (with --reader learned)")
-    unanswerable = parser.add_mutually_exclusive_group()
-    unanswerable.add_argument("--withhold", action="store_true", help="on-topic unanswerables (see above)")
-    unanswerable.add_argument("--adversarial", action="store_true", help="SQuAD 2.0-style unanswerables (see above)")
+    asked_instead = parser.add_mutually_exclusive_group()
+    asked_instead.add_argument("--withhold", action="store_true", help="on-topic unanswerables (see above)")
+    asked_instead.add_argument("--adversarial", action="store_true", help="SQuAD 2.0-style unanswerables (see above)")
     parser.add_argument("--held-out", action="store_true", help="only the records the learned reader did not train on")
     args = parser.parse_args()
     if not args.halueval.exists():
