@@ -2,7 +2,8 @@
 made from an answerable dev question and its knowledge: the passage is still there and a plausible
 answer stands in it, but the question asks something the passage does not say.
 
-* negation: "Who directed the film?" -> "Who did not direct the film?" ("not"/"never" inserted);
+* negation: "When was the film made?" -> "When was not the film made?", "Who directed it?" ->
+  "Who never directed it?";
 * antonym: a word swapped for its opposite that the knowledge never uses ("largest" -> "smallest");
 * entity swap: a name the answer sentence holds swapped for another name of the same knowledge;
 * number swap: a year or number of the question swapped for one the knowledge never mentions.
@@ -24,7 +25,7 @@ KINDS = ("negation", "antonym", "entity-swap", "number-swap")
 _AUXILIARY = re.compile(r"\b(is|was|are|were|did|does|do|has|have|had|can|could|will|would)\b", re.I)
 _PAST_VERB = re.compile(r"^(Who|Which \w+|What \w+)\s+(?=(?:[a-z]+ed|built|wrote|won|made|sang|found|bought|came|gave|"
                         r"became|held|led|left|lost|took|ran|saw|sold|taught|told|drew|grew|knew|began|beat|"
-                        r"brought|caught|chose|fought|kept|met|paid|sent|spent|stood|wrote|hosts?|owns?|"
+                        r"brought|caught|chose|fought|kept|met|paid|sent|spent|stood|hosts?|owns?|"
                         r"plays?|runs?|leads?)\s)")
 _NEGATED = re.compile(r"\b(?:not|never|no|none|nor)\b|n't\b", re.I)
 _OPPOSITES = [

@@ -55,4 +55,3 @@ def test_the_sweep_makes_its_questions_only_from_single_hop_records():
                   "knowledge": KNOWLEDGE}
     made = adversarial_questions([direct, comparison], random.Random(0))
     assert made and all("tower in" in question for _, question in made)
-
