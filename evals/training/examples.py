@@ -75,12 +75,11 @@ def single_hop(record: dict, min_overlap: float = 0.25) -> bool:
     answer = normalize(record["right_answer"])
     if not answer or f" {answer} " in f" {normalize(record['question'])} ":
         return False
+    sentence = answer_sentence(record)
+    if sentence is None:
+        return False
     question_terms = set(terms(record["question"]))
-    for paragraph in knowledge_sentences(record["knowledge"]):
-        for sentence in paragraph:
-            if f" {answer} " in f" {normalize(sentence)} ":
-                return len(question_terms & set(terms(sentence))) / max(len(question_terms), 1) >= min_overlap
-    return False
+    return len(question_terms & set(terms(sentence))) / max(len(question_terms), 1) >= min_overlap
 
 
 def reader_examples(records: list[dict], rng: random.Random, other_negatives: int = 2,
