@@ -179,7 +179,7 @@ class Assistant:
         self.embedder.warm_up()
         _ = self.index.bm25
         if self.settings.reader == "learned":
-            self._cross_encoder(self.settings).warm_up()
+            self.cross_encoder().warm_up()
         return self
 
     # -- answering -------------------------------------------------------------------------
@@ -295,20 +295,29 @@ class Assistant:
             return GroundingJudge(self.index, self.embedder, settings.support_threshold)
         from .learned import LearnedJudge
 
-        return LearnedJudge(self._cross_encoder(settings), self.index, self.embedder, settings.support_threshold)
+        return LearnedJudge(self.cross_encoder(settings), self.index, self.embedder, settings.support_threshold)
 
     def _reader(self, index: Index, settings: Settings) -> tuple[Reader | LearnedReader, float, str]:
         """(reader, refusal threshold, name recorded with every answer)."""
+        threshold = self.own_refusal_threshold(settings) if settings.refusal_threshold is None \
+            else settings.refusal_threshold
         if settings.reader == "lexical":
-            threshold = LEXICAL_REFUSAL_THRESHOLD if settings.refusal_threshold is None else settings.refusal_threshold
             return Reader(index, self.embedder), threshold, "lexical"
         from .learned import LearnedReader
 
-        encoder = self._cross_encoder(settings)
-        threshold = encoder.threshold if settings.refusal_threshold is None else settings.refusal_threshold
+        encoder = self.cross_encoder(settings)
         return LearnedReader(index, self.embedder, encoder, threshold), threshold, encoder.name
 
-    def _cross_encoder(self, settings: Settings) -> CrossEncoder:
+    def own_refusal_threshold(self, settings: Settings | None = None) -> float:
+        """The threshold the reader chose for itself, which `refusal_threshold` overrides: the lexical
+        reader's 0.545, or the one on the learned model's card."""
+        settings = settings or self.settings
+        return LEXICAL_REFUSAL_THRESHOLD if settings.reader == "lexical" else self.cross_encoder(settings).threshold
+
+    def cross_encoder(self, settings: Settings | None = None) -> CrossEncoder:
+        """The learned model the settings name (the shipped one by default), loaded once and checked
+        against its SHA-256 on first use."""
+        settings = settings or self.settings
         folder = Path(settings.reader_model) if settings.reader_model else DEFAULT_MODEL
         with self._lock:
             if self._encoder is None or self._encoder.folder != folder:

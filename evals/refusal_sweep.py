@@ -83,10 +83,7 @@ def main() -> None:
             (folder / f"k{number:05d}.txt").write_text(text, encoding="utf-8")
         bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, refusal_threshold=0.0,
                         reader=args.reader, reader_model=args.reader_model).warm_up()
-        thresholds = THRESHOLDS[args.reader]
-        if args.reader == "learned":  # and the model's own
-            own = bot._cross_encoder(bot.settings).manifest["calibration"]["threshold"]
-            thresholds = tuple(sorted({*thresholds, own}))
+        thresholds = tuple(sorted({*THRESHOLDS[args.reader], bot.own_refusal_threshold()}))
         results, kinds = [], []
         for record in indexed[: args.questions]:
             reply = bot.ask(record["question"])

@@ -62,11 +62,54 @@ def compare_runs(results: dict):
     return first
 
 
-def run_ragtruth(args) -> int:
-    """Judge every RAGTruth response sentence against its passages; print and write the scores."""
+def add_refusal_curves(results: dict, settings: dict) -> None:
+    """Each run's refusal curve (it ran at threshold 0) and confidence AUC into the first run's report
+    tables; with two readers, their paired AUC difference."""
+    from groundqa import Assistant
+    from groundqa.evals.refusal_curve import (
+        THRESHOLDS,
+        auc_interval,
+        confidence_auc,
+        curve_table,
+        paired_auc_difference,
+        refusal_curve,
+    )
+
+    first = next(iter(results.values()))
+    tables, aucs = first.extra.setdefault("tables", {}), []
+    for label, run in results.items():
+        own = Assistant(**settings[label]).own_refusal_threshold()
+        tables[f"Refusal curve — {run.reader}, own threshold {own:g} (from a run at threshold 0; answered and "
+               f"gold in answer: of the answerable questions; refused: of the unanswerable ones)"] = \
+            curve_table(refusal_curve(run.rows, (*THRESHOLDS, own)), own)
+        auc, interval = confidence_auc(run.rows), auc_interval(run.rows)
+        aucs.append([run.reader, "n/a (needs both kinds of question)" if auc is None or not interval
+                     else f"{auc:.3f} (95% CI {interval[0]:.3f}–{interval[1]:.3f})"])
+    if len(results) == 2:
+        (a, b) = results.values()
+        if difference := paired_auc_difference(a.rows, b.rows):
+            aucs.append([f"{a.reader} minus {b.reader}", f"{difference[0]:+.3f} (paired bootstrap 95% CI "
+                                                         f"{difference[1]:+.3f} to {difference[2]:+.3f})"])
+    tables["Refusal curve: confidence AUC (answerable with the gold found vs unanswerable)"] = \
+        (["reader", "AUC"], aucs)
+
+
+def print_tables(tables: dict[str, tuple[list[str], list[list[str]]]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    console = Console(highlight=False)
+    for heading, (header, rows) in tables.items():
+        table = Table(title=heading, title_justify="left")
+        for column in header:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+
+
+def run_ragtruth(args) -> int:
+    """Judge every RAGTruth response sentence against its passages; print and write the scores."""
     from groundqa import Assistant
     from groundqa.evals.ragtruth import judge_ragtruth, load_ragtruth, passages_of, ragtruth_tables
 
@@ -86,17 +129,10 @@ def run_ragtruth(args) -> int:
             settings = reader_settings(args) | ({"judge": judge} if judge else {})
             assistant = Assistant(index_dir=Path(scratch) / "index", sources=folder, **settings)
             results.append(judge_ragtruth(records, assistant.grounding_judge(), sys.stderr.isatty()))
-    console = Console(highlight=False)
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
     for result in results:
         tables |= ragtruth_tables(result)
-    for heading, (header, rows) in tables.items():
-        table = Table(title=heading, title_justify="left")
-        for column in header:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+    print_tables(tables)
     if args.report:
         report = Path(args.report)
         report.mkdir(parents=True, exist_ok=True)

@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="benchmark: only the first N questions of the split")
     evaluate.add_argument("--data", help="benchmark data file (HaluEval default: the vendored copy)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    evaluate.add_argument("--refusal-curve", action="store_true",
+                          help="run at refusal threshold 0 and show what every threshold would answer and refuse, "
+                               "with the confidence AUC (how to choose refusal_threshold on a set of your own)")
     _model_options(evaluate, compare=True)
     evaluate.set_defaults(run=_eval)
     feedback = commands.add_parser("feedback", help="ratings given in the chat (👍/👎)")
@@ -204,6 +207,9 @@ def _model_options(command: argparse.ArgumentParser, readers: bool = True, compa
                               "(default) or the lexical check" + ("; both: RAGTruth judged by each" if compare else ""))
     command.add_argument("--reader-model", metavar="DIR", help="a learned reader made by `groundqa train --out DIR` "
                          "(default: the one that ships); checked by SHA-256 like the shipped one")
+    command.add_argument("--refusal-threshold", type=float, metavar="P",
+                         help="refuse below this reader confidence, 0-1 (default: the reader's own; higher refuses "
+                              "more; `groundqa eval --refusal-curve` shows what each value trades)")
 
 
 def _embedder(args):
@@ -227,8 +233,9 @@ def reader_settings(args, reader: str | None = None) -> dict:
     """Assistant overrides for --reader / --judge ("both" is resolved by the caller)."""
     reader = reader or getattr(args, "reader", None)
     judge = getattr(args, "judge", None)
-    chosen = (("reader", reader), ("judge", judge), ("reader_model", getattr(args, "reader_model", None)))
-    return {k: v for k, v in chosen if v and v != "both"}
+    chosen = (("reader", reader), ("judge", judge), ("reader_model", getattr(args, "reader_model", None)),
+              ("refusal_threshold", getattr(args, "refusal_threshold", None)))
+    return {k: v for k, v in chosen if v is not None and v != "both"}
 
 
 def _index(args) -> int:
@@ -359,16 +366,24 @@ def _eval(args) -> int:
         raise InputError("--judge both compares the grounding judges on --benchmark ragtruth only")
     if args.benchmark == "ragtruth" and args.reader == "both":
         raise InputError("--benchmark ragtruth measures the grounding judge alone: compare with --judge both")
+    if args.refusal_curve and (args.benchmark == "ragtruth" or thresholds or args.refusal_threshold is not None):
+        raise InputError("--refusal-curve runs at refusal threshold 0: it takes no --fail-under, "
+                         "--refusal-threshold or ragtruth")
     if args.benchmark == "ragtruth":
         from .benchmarks import run_ragtruth
 
         return run_ragtruth(args)
-    from .benchmarks import compare_runs, eval_once
+    from .benchmarks import compare_runs, eval_once, print_tables
 
     labels = ["learned", "lexical"] if args.reader == "both" else [args.reader or "default"]
-    results = {label: eval_once(args, reader_settings(args, label if label != "default" else None))
-               for label in labels}
+    chosen = {label: reader_settings(args, label if label != "default" else None) for label in labels}
+    curve = {"refusal_threshold": 0.0} if args.refusal_curve else {}
+    results = {label: eval_once(args, settings | curve) for label, settings in chosen.items()}
     result = compare_runs(results)
+    if args.refusal_curve:
+        from .benchmarks import add_refusal_curves
+
+        add_refusal_curves(results, chosen)
     for problem in result.problems:
         print(f"warning: {one_line(problem)}", file=sys.stderr)
     if not result.rows:
@@ -382,6 +397,7 @@ def _eval(args) -> int:
     else:
         for label, run in results.items():
             _print_summary(run, args.report if run is result else None, label if len(results) > 1 else None)
+        print_tables({k: v for k, v in result.extra.get("tables", {}).items() if k.startswith("Refusal curve")})
     failures = failing_thresholds(result.summary, thresholds)
     for failure in failures:
         print(f"groundqa: FAIL {failure}", file=sys.stderr)

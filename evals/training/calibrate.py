@@ -106,7 +106,7 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
             (folder / f"d{number:05d}.txt").write_text(text, encoding="utf-8")
         bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, reader="learned",
                         reader_model=str(model)).warm_up()
-        reader = LearnedReader(bot.index, bot.embedder, bot._cross_encoder(bot.settings), 0.0)
+        reader = LearnedReader(bot.index, bot.embedder, bot.cross_encoder(), 0.0)
         retriever = Retriever(bot.index, bot.embedder, bot.settings.candidates, bot.settings.rrf_k)
         for number, (question, gold) in enumerate(cases):
             vector = bot.embedder.embed([question])[0]
@@ -115,7 +115,7 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
                 rows.append([features[name] for name in FEATURES])
                 labels.append(float(gold is not None and bool(contains_gold(evidence.sentence.text, [gold]))))
                 question_of.append(number)
-        judge = fit_judge(LearnedJudge(bot._cross_encoder(bot.settings), bot.index, bot.embedder), records, log)
+        judge = fit_judge(LearnedJudge(bot.cross_encoder(), bot.index, bot.embedder), records, log)
     x, y, q = np.array(rows), np.array(labels), np.array(question_of)
     answerable_cases = np.array([gold is not None for _, gold in cases])
     folds = np.array([n % 2 for n in range(len(cases))])[q]

@@ -36,6 +36,10 @@ def test_index_then_ask_json_and_pretty(tmp_path, corpus, embedder, capsys):
     assert "Sources" in out and "[1] Mountain notes (notes.md" in out
     assert main(["index", str(corpus), "--index", str(index_dir)]) == 0
     assert "2 unchanged" in capsys.readouterr().out
+    strict = ["--refusal-threshold", "0.99"]
+    assert main(["ask", "How high is Mont Blanc?", "--index", str(index_dir), "--json", *strict]) == 0
+    stricter = json.loads(capsys.readouterr().out)
+    assert stricter["refused"] and stricter["confidence"] == data["confidence"] < 0.99
 
 
 def test_partial_index_warns_and_exits_1(tmp_path, corpus, embedder, capsys):
@@ -59,6 +63,7 @@ def test_a_file_name_cannot_forge_a_warning_line(tmp_path, corpus, embedder, cap
     (["index", "/no/such/folder"], "does not exist"),
     (["ask", "Who?", "--index", "/no/such/index"], "no index found"),
     (["ask", "Who?", "--top-k", "0"], "top_k must be greater than 0"),
+    (["ask", "Who?", "--refusal-threshold", "1.5"], "refusal_threshold must be within [0, 1]"),
     (["ask", "Who?", "--where", "colour>red"], "only dates take < <= > >="),
     (["ask", "Who?", "--where", "date>=last week"], "not YYYY, YYYY-MM or YYYY-MM-DD"),
 ])
@@ -147,6 +152,7 @@ def test_eval_json_summary(tmp_path, embedder, capsys):
     (["eval", "--benchmark", "halueval", "--data", "/no/such.jsonl.gz"], "HaluEval data not found"),
     (["eval", "--judge", "both"], "--judge both compares the grounding judges on --benchmark ragtruth only"),
     (["eval", "--benchmark", "ragtruth", "--reader", "both"], "compare with --judge both"),
+    (["eval", "--refusal-curve", "--fail-under", "answer.f1=0.5"], "--refusal-curve runs at refusal threshold 0"),
 ])
 def test_eval_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2
@@ -183,6 +189,27 @@ def test_eval_reader_both_reports_the_readers_side_by_side(tmp_path, bundled_ass
     assert "Readers side by side" in report
     assert "learned (groundqa-reader 2)" in report and "lexical (lexical)" in report
     assert (tmp_path / "r" / "calibration.png").exists()
+
+
+def test_refusal_curve_at_the_readers_own_threshold_is_what_a_normal_run_does(tmp_path, bundled_assistant, capsys):
+    path, index = tmp_path / "set.jsonl", str(bundled_assistant.index_dir)
+    path.write_text("\n".join(json.dumps(case) for case in (
+        {"id": "a", "question": "Who led the Russian delegation?", "answers": ["Medinsky"], "answerable": True},
+        {"id": "b", "question": "How many bodies did Russia agree to transfer?", "answers": ["6,000"],
+         "answerable": True},
+        {"id": "c", "question": "Who won the football match?", "answers": [], "answerable": False},
+        {"id": "d", "question": "What did Vladimir Putin say about the talks?", "answers": [],
+         "answerable": False})) + "\n")
+    assert main(["eval", str(path), "--index", index, "--reader", "lexical", "--json"]) == 0
+    normal = json.loads(capsys.readouterr().out)["summary"]
+    assert main(["eval", str(path), "--index", index, "--reader", "lexical", "--refusal-curve", "--json"]) == 0
+    tables = json.loads(capsys.readouterr().out)["tables"]
+    header, rows = next(table for heading, table in tables.items() if heading.startswith("Refusal curve — lexical"))
+    own = dict(zip(header, next(row for row in rows if row[0] == "0.545 (own)"), strict=True))
+    assert float(own["gold in answer"]) == normal["answer.contains"]["value"] == 1.0
+    assert float(own["refused"]) == normal["refusal.recall"]["value"] == 1.0
+    assert float(rows[0][3]) < 1.0  # at 0.05 the lexical reader answers an unanswerable question
+    assert any(heading.startswith("Refusal curve: confidence AUC") for heading in tables)
 
 
 def test_ragtruth_judge_both_scores_each_judge(tmp_path, embedder, capsys):
