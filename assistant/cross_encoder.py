@@ -56,6 +56,7 @@ class Scored:
     span: tuple[int, int] | None  # character offsets of the short answer in the candidate text
     span_score: float  # p(start) * p(end) of that span
     raw: float  # the uncalibrated logit
+    null_margin: float = 0.0  # the span's start+end logits minus the null span's (models trained with it)
 
 
 class CrossEncoder:
@@ -92,8 +93,8 @@ class CrossEncoder:
         scored = []
         for logit, start, end, encoding in zip(outputs["answer"], outputs["start"], outputs["end"], encodings,
                                                strict=True):
-            span, span_score = _best_span(start, end, encoding)
-            scored.append(Scored(self.calibrate(float(logit)), span, span_score, float(logit)))
+            span, span_score, margin = _best_span(start, end, encoding)
+            scored.append(Scored(self.calibrate(float(logit)), span, span_score, float(logit), margin))
         return scored
 
     def support(self, claim: str, passages: list[str]) -> list[float]:
@@ -135,19 +136,20 @@ class CrossEncoder:
 MAX_SPAN_TOKENS = 12
 
 
-def _best_span(start: np.ndarray, end: np.ndarray, encoding) -> tuple[tuple[int, int] | None, float]:
-    """Character offsets (in the second text) of the most likely span inside it, and p(start) * p(end)
-    (softmax over the second text's tokens)."""
+def _best_span(start: np.ndarray, end: np.ndarray, encoding) -> tuple[tuple[int, int] | None, float, float]:
+    """Character offsets (in the second text) of the most likely span inside it, p(start) * p(end)
+    (softmax over the second text's tokens), and its logits' margin over the null span's at [CLS]."""
     positions = np.array([i for i, s in enumerate(encoding.sequence_ids) if s == 1])
     if not len(positions):
-        return None, 0.0
+        return None, 0.0, 0.0
     p_start = np.exp(start[positions] - start[positions].max())
     p_start /= p_start.sum()
     p_end = np.exp(end[positions] - end[positions].max())
     p_end /= p_end.sum()
     joint = np.triu(np.outer(p_start, p_end)) - np.triu(np.outer(p_start, p_end), MAX_SPAN_TOKENS)
     i, j = np.unravel_index(int(np.argmax(joint)), joint.shape)
-    return (encoding.offsets[positions[i]][0], encoding.offsets[positions[j]][1]), float(joint[i, j])
+    margin = float(start[positions[i]] + end[positions[j]] - start[0] - end[0])
+    return (encoding.offsets[positions[i]][0], encoding.offsets[positions[j]][1]), float(joint[i, j]), margin
 
 
 def _read_manifest(folder: Path) -> dict:

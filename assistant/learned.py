@@ -22,6 +22,7 @@ MIN_SPAN_SCORE = 0.25  # p(start) * p(end) below this: no short answer rather th
 
 FEATURES = ("answer_logit", "span_score", "lexical", "cosine", "coverage", "chunk_coverage", "prior",
             "missing_names", "missing_numbers", "typed", "typed_span")
+NULL_SPAN_FEATURES = (*FEATURES, "null_margin")  # for a model trained with the null span
 
 
 class LearnedReader:
@@ -76,7 +77,8 @@ class LearnedReader:
         found = []
         for item, score, offset in zip(evidence, scored, offsets, strict=True):
             features = {
-                "answer_logit": score.raw, "span_score": score.span_score, "lexical": item.sentence.score,
+                "answer_logit": score.raw, "span_score": score.span_score, "null_margin": score.null_margin,
+                "lexical": item.sentence.score,
                 "cosine": item.cosine, "coverage": item.coverage,
                 "chunk_coverage": term_coverage(question, item.chunk, self.index.bm25), "prior": item.prior,
                 "missing_names": float(len(missing_names(question, item.chunk))),

@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--reader-records", type=int, default=7000, help="HaluEval dev records for reader pairs")
     train.add_argument("--judge-records", type=int, default=3000, help="HaluEval dev records for judge pairs")
     train.add_argument("--summary-pairs", type=int, default=1200, help="judge pairs from HaluEval summaries")
+    train.add_argument("--null-span", action="store_true",
+                       help="experiment: the span head also learns a null span for non-answers (reader 8; README)")
     train.add_argument("--calibrate-only", action="store_true",
                        help="keep the model in --out; fit its stacks and thresholds again on held-out dev data")
     train.set_defaults(run=_train)
@@ -325,7 +327,8 @@ def _train(args) -> int:
         manifest = recalibrate(Path(args.out))
     else:
         manifest = run_training(Path(args.out), work, args.max_minutes, args.seed, reader_records=args.reader_records,
-                                judge_records=args.judge_records, summary_pairs=args.summary_pairs)
+                                judge_records=args.judge_records, summary_pairs=args.summary_pairs,
+                                null_span=args.null_span)
     print(f"wrote {args.out}: {manifest['name']} {manifest['version']}, {manifest['bytes'] / 2**20:.1f} MB, "
           f"threshold {manifest['calibration']['threshold']}; see {args.out}/CARD.md")
     return 0

@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 VERSION = "2"
+NULL_SPAN_VERSION = "8"  # `groundqa train --null-span`: an experiment, not the shipped model
 TRAIN_RECORDS = 7000  # HaluEval QA dev records 1-7,000 train; 7,001-8,000 validate
 SUMMARY_RECORDS = 1500
 TRAIN_ARTICLES = 1200  # summarization dev records 1-1,200 train; 1,201-1,500 validate
 
 
 def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: int = 13, log=print,
-                 reader_records: int = TRAIN_RECORDS, judge_records: int = 3000, summary_pairs: int = 1200) -> dict:
+                 reader_records: int = TRAIN_RECORDS, judge_records: int = 3000, summary_pairs: int = 1200,
+                 null_span: bool = False) -> dict:
     import torch
 
     from groundqa.index.embedder import bundled_model_path
@@ -54,9 +56,9 @@ def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: 
     log(f"{len(training):,} training examples, {len(validation):,} validation examples")
     model_path = bundled_model_path()
     tokens = tokenizer(model_path)
-    net = CrossEncoderNet(model_path)
-    settings = Hyperparameters(seed=seed)
-    facts = train(net, encode(tokens, training), work, settings, max_minutes, log)
+    net = CrossEncoderNet(model_path, null_span)
+    settings = Hyperparameters(seed=seed, null_span=null_span)
+    facts = train(net, encode(tokens, training, null_span), work, settings, max_minutes, log)
     outputs = predict(net, encode(tokens, validation))
     metrics, calibration = validate(validation, outputs, platt)
     log(f"validation: {json.dumps(metrics)}")
@@ -64,9 +66,10 @@ def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: 
               "examples_by_kind": dict(Counter(f"{e.task}: {e.kind}" for e in training)), "validation": metrics}
     model = export_int8(net, out)
     provisional = calibration | {"threshold": 0.5, "how": "provisional, until the end-to-end check below"}
-    write_artifact(out, model, Path(model_path) / "tokenizer.json", provisional, facts, VERSION)
+    version = NULL_SPAN_VERSION if null_span else VERSION
+    write_artifact(out, model, Path(model_path) / "tokenizer.json", provisional, facts, version)
     calibration |= fit_reader(out, valid_records, valid_articles, log)
-    return write_artifact(out, model, Path(model_path) / "tokenizer.json", calibration, facts, VERSION)
+    return write_artifact(out, model, Path(model_path) / "tokenizer.json", calibration, facts, version)
 
 
 def recalibrate(out: Path, log=print) -> dict:

@@ -94,7 +94,7 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
     out-of-fold predictions (two folds by question): the one maximising the mean of "answered with the
     gold answer" (answerable) and "refused" (unanswerable)."""
     from groundqa import Assistant
-    from groundqa.learned import FEATURES, LearnedJudge, LearnedReader
+    from groundqa.learned import FEATURES, NULL_SPAN_FEATURES, LearnedJudge, LearnedReader
     from groundqa.retrieval import Retriever
 
     texts, cases = dev_questions(records, articles, random.Random(seed), answerable, absent, swapped)
@@ -107,12 +107,14 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
         bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, reader="learned",
                         reader_model=str(model)).warm_up()
         reader = LearnedReader(bot.index, bot.embedder, bot.cross_encoder(), 0.0)
+        null_span = bot.cross_encoder().manifest["training"].get("hyperparameters", {}).get("null_span")
+        names = NULL_SPAN_FEATURES if null_span else FEATURES
         retriever = Retriever(bot.index, bot.embedder, bot.settings.candidates, bot.settings.rrf_k)
         for number, (question, gold) in enumerate(cases):
             vector = bot.embedder.embed([question])[0]
             hits = retriever.retrieve(question, bot.settings.top_k, vector)
             for evidence, _, _, features in reader.candidate_features(question, hits, vector):
-                rows.append([features[name] for name in FEATURES])
+                rows.append([features[name] for name in names])
                 labels.append(float(gold is not None and bool(contains_gold(evidence.sentence.text, [gold]))))
                 question_of.append(number)
         judge = fit_judge(LearnedJudge(bot.cross_encoder(), bot.index, bot.embedder), records, log)
@@ -128,7 +130,7 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
     log(f"reader stack: threshold {threshold:.2f}, out-of-fold mean of answered-right and refused {score:.3f} "
         f"({int(answerable_cases.sum())} answerable, {int((~answerable_cases).sum())} unanswerable questions, "
         f"{len(y):,} candidates); threshold -> answered, answered right, refused: {curve}")
-    return judge | {"stack": {"features": list(FEATURES), "weights": [round(float(w), 6) for w in weights],
+    return judge | {"stack": {"features": list(names), "weights": [round(float(w), 6) for w in weights],
                               "bias": round(bias, 6)},
             "threshold": round(threshold, 2), "curve": curve,
             "how": f"a logistic layer over the cross-encoder's logit and the lexical evidence, fitted on the "

@@ -28,6 +28,7 @@ class Hyperparameters:
     epochs: int = 2
     checkpoint_minutes: float = 4.0
     freeze_word_embeddings: bool = True  # the vocabulary's vectors stay the bundled ones (faster steps)
+    null_span: bool = False  # non-answers' spans point at [CLS] (reader 8; README "Train")
 
 
 def batches(rows: list[dict], size: int, seed: int, epochs: int) -> list[list[int]]:

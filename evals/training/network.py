@@ -1,5 +1,7 @@
 """The cross-encoder network (torch, training only): the bundled all-MiniLM-L6-v2 encoder with an
-answer head and a support head on [CLS] and a start/end head over the second text's tokens."""
+answer head and a support head on [CLS] and a start/end head over the second text's tokens. With
+`null_span`, the span of a candidate that does not answer points at [CLS] (the "null span" of SQuAD
+2.0 readers), and the margin of the best real span over it says how sure the span head is."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from .examples import Example
 
 OUTPUTS = ("answer", "start", "end", "support")
 SPAN_WEIGHT = 0.25  # the short answer matters less than whether the sentence answers at all
+NULL_POSITION = 0  # [CLS]: the null span
 
 
 class CrossEncoderNet(torch.nn.Module):
-    def __init__(self, model_path: str):
+    def __init__(self, model_path: str, null_span: bool = False):
         super().__init__()
+        self.null_span = null_span
         from transformers import AutoModel
 
         self.encoder = AutoModel.from_pretrained(model_path)
@@ -31,6 +35,8 @@ class CrossEncoderNet(torch.nn.Module):
         first = self.dropout(states[:, 0])
         start, end = self.span(self.dropout(states)).unbind(-1)
         outside = (token_type_ids == 0) | (attention_mask == 0)  # spans lie inside the second text
+        if self.null_span:
+            outside[:, NULL_POSITION] = False  # or are the null span
         start = start.masked_fill(outside, -1e4)
         end = end.masked_fill(outside, -1e4)
         return self.answer(first).squeeze(-1), start, end, self.support(first).squeeze(-1)
@@ -45,12 +51,13 @@ def tokenizer(model_path: str):
     return tokens
 
 
-def encode(tokens, examples: list[Example]) -> list[dict]:
-    """Token ids of every example, with its span as token positions (-1 when none or truncated away)."""
+def encode(tokens, examples: list[Example], null_span: bool = False) -> list[dict]:
+    """Token ids of every example, with its span as token positions (-1 when none or truncated away;
+    with `null_span`, a reader candidate that does not answer has the null span)."""
     encoded = []
     for example, encoding in zip(examples, tokens.encode_batch([(e.first, e.second) for e in examples]),
                                  strict=True):
-        start = end = -1
+        start = end = NULL_POSITION if null_span and example.task == "read" and not example.label else -1
         if example.span:
             first = encoding.char_to_token(example.span[0], 1)
             last = encoding.char_to_token(example.span[1] - 1, 1)

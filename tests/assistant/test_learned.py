@@ -142,3 +142,20 @@ def test_the_query_path_never_imports_torch(office, tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("[]")
+
+
+def test_the_best_span_and_its_margin_over_the_null_span():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from groundqa.cross_encoder import _best_span
+
+    # [CLS] q [SEP] w1 w2 w3 [SEP]: the span lies in the second text (sequence 1) only
+    encoding = SimpleNamespace(sequence_ids=[None, 0, None, 1, 1, 1, None],
+                               offsets=[(0, 0), (0, 3), (0, 0), (0, 4), (5, 9), (10, 14), (0, 0)])
+    start = np.array([1.0, 9.0, 0.0, 0.5, 3.0, 0.2, 0.0])
+    end = np.array([2.0, 9.0, 0.0, 0.1, 0.3, 4.0, 0.0])
+    span, score, margin = _best_span(start, end, encoding)
+    assert span == (5, 14) and 0 < score < 1  # w2..w3, not the question's token
+    assert margin == pytest.approx(3.0 + 4.0 - 1.0 - 2.0)

@@ -112,3 +112,26 @@ def test_training_resumes_and_exports_a_model_the_engine_can_load(tmp_path):
     with pytest.raises(ConfigurationError, match="SHA-256"):
         CrossEncoder(folder).warm_up()
     assert manifest["sha256"] != hashlib.sha256(model.read_bytes()).hexdigest()
+
+
+def test_the_null_span_points_non_answers_at_cls_only_when_asked():
+    import torch
+
+    from groundqa.evals.training.network import NULL_POSITION, CrossEncoderNet, collate, encode, tokenizer
+    from groundqa.index.embedder import bundled_model_path
+
+    path = bundled_model_path()
+    examples = [data.Example("read", "Who led?", "Medinsky led the delegation.", 1.0, (0, 8)),
+                data.Example("read", "Who led?", "The talks were held in Istanbul.", 0.0),
+                data.Example("judge", "Medinsky led it.", "Medinsky led the delegation.", 1.0)]
+    plain, null = encode(tokenizer(path), examples), encode(tokenizer(path), examples, null_span=True)
+    assert [(r["start"], r["end"]) for r in plain][1:] == [(-1, -1), (-1, -1)]
+    assert [(r["start"], r["end"]) for r in null][1:] == [(NULL_POSITION, NULL_POSITION), (-1, -1)]
+    assert plain[0]["start"] == null[0]["start"] > NULL_POSITION  # a real answer keeps its span
+    batch = collate(null)
+    torch.manual_seed(0)
+    for net, cls_open in ((CrossEncoderNet(path), False), (CrossEncoderNet(path, null_span=True), True)):
+        net.eval()
+        _, start, end, _ = net(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+        assert bool((start[:, NULL_POSITION] > -1e3).all()) is cls_open
+        assert bool((end[:, 1] <= -1e3).all())  # the question's tokens never hold a span
