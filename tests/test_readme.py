@@ -27,7 +27,10 @@ def test_python_api_example_prints_what_the_readme_shows(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             cwd=ROOT, env={"GROUNDQA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout == shown
+    number = re.compile(r"\b0\.\d{4}\b")  # a confidence: its last digits vary with the CPU's int8 kernels
+    assert number.sub("0.x", result.stdout) == number.sub("0.x", shown)
+    for printed, expected in zip(number.findall(result.stdout), number.findall(shown), strict=True):
+        assert abs(float(printed) - float(expected)) < 0.01
 
 
 def test_ask_output_in_readme_is_what_the_command_prints(embedder, capsys):

@@ -45,10 +45,11 @@ def test_sorting_by_length_keeps_each_vector_with_its_text():
 
 
 def test_int8_vectors_move_only_slightly_with_their_batch_mates(embedder):
-    # Dynamic quantization scales activations per batch, so batch-mates nudge a vector a little.
+    # Dynamic quantization scales activations per batch, so batch-mates nudge a vector a little; how
+    # much depends on the CPU's int8 kernels (lowest 0.957 on an AVX2-only EPYC, above 0.96 elsewhere).
     together = embedder.embed(TEXTS)
     one_by_one = np.vstack([embedder.embed([text]) for text in TEXTS])
-    assert np.sum(together * one_by_one, axis=1).min() > 0.96
+    assert np.sum(together * one_by_one, axis=1).min() > 0.95
     assert list(np.argmax(together @ one_by_one.T, axis=1)) == list(range(len(TEXTS)))
 
 

@@ -27,8 +27,12 @@ def cut_in_half(data: bytes) -> bytes:
 
 
 def flip_a_byte(data: bytes) -> bytes:
+    """One byte from the middle on, XOR 0x55: in a JSON file the next quote, since a flipped digit of a
+    file's hash or mtime in the manifest is a valid value (that file is then re-read, not an error)."""
     middle = len(data) // 2
-    return data[:middle] + bytes([data[middle] ^ 0x55]) + data[middle + 1:]
+    quote = data.find(b'"', middle) if data.lstrip()[:1] in (b"{", b"[") else -1
+    at = quote if quote >= 0 else middle
+    return data[:at] + bytes([data[at] ^ 0x55]) + data[at + 1:]
 
 
 FILE_DAMAGE = [(name, damage) for name in ("CURRENT", "manifest.json", "chunks.jsonl", "documents.jsonl",

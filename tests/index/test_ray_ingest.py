@@ -45,8 +45,10 @@ def test_a_ray_ingestion_builds_the_index_a_plain_build_does(database_url, embed
     in_folder = Assistant(index_dir=tmp_path / "plain", embedder=embedder)
     for case in cases:
         a, b = on_ray.ask(case.question), in_folder.ask(case.question)
-        assert (a.text, [(c.source, c.start, c.end) for c in a.citations]) == \
-               (b.text, [(c.source, c.start, c.end) for c in b.citations]), case.question
+        cited = [[(c.source, c.start, c.end) for c in reply.citations] for reply in (a, b)]
+        if a.refused:  # context passages of near-equal score may swap (vectors embedded in other batches)
+            cited = [sorted(citations) for citations in cited]
+        assert (a.text, cited[0]) == (b.text, cited[1]), case.question
 
     def no_ray(*args):
         raise AssertionError("nothing changed, so Ray is not needed")
