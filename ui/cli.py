@@ -329,6 +329,10 @@ def _train(args) -> int:
         manifest = run_training(Path(args.out), work, args.max_minutes, args.seed, reader_records=args.reader_records,
                                 judge_records=args.judge_records, summary_pairs=args.summary_pairs,
                                 null_span=args.null_span)
+        if manifest is None:
+            print(f"training stopped at the {args.max_minutes:g}-minute budget; nothing was written to {args.out}. "
+                  f"Run the same command again to resume from the checkpoint in {work}", file=sys.stderr)
+            return 1
     print(f"wrote {args.out}: {manifest['name']} {manifest['version']}, {manifest['bytes'] / 2**20:.1f} MB, "
           f"threshold {manifest['calibration']['threshold']}; see {args.out}/CARD.md")
     return 0

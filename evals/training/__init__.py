@@ -6,6 +6,7 @@ MiniLM weights, on dev data only, and write the shipped artifact (int8 ONNX + ma
 Steps: build examples (examples.py) -> train with checkpoints (loop.py; run it again to resume) ->
 validate and calibrate on held-out dev records -> export int8 ONNX (export.py) -> choose the
 refusal threshold end to end on held-out dev questions (calibrate.py) -> write manifest and card.
+A run the time budget stops writes nothing but its checkpoint (`run_training` returns None).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ TRAIN_ARTICLES = 1200  # summarization dev records 1-1,200 train; 1,201-1,500 va
 
 def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: int = 13, log=print,
                  reader_records: int = TRAIN_RECORDS, judge_records: int = 3000, summary_pairs: int = 1200,
-                 null_span: bool = False) -> dict:
+                 null_span: bool = False) -> dict | None:
     import torch
 
     from groundqa.index.embedder import bundled_model_path
@@ -59,6 +60,8 @@ def run_training(out: Path, work: Path, max_minutes: float | None = 60.0, seed: 
     net = CrossEncoderNet(model_path, null_span)
     settings = Hyperparameters(seed=seed, null_span=null_span)
     facts = train(net, encode(tokens, training, null_span), work, settings, max_minutes, log)
+    if facts["steps"] < facts["planned_steps"]:  # a half-trained model must never replace the one in `out`
+        return None
     outputs = predict(net, encode(tokens, validation))
     metrics, calibration = validate(validation, outputs, platt)
     log(f"validation: {json.dumps(metrics)}")

@@ -135,3 +135,18 @@ def test_the_null_span_points_non_answers_at_cls_only_when_asked():
         _, start, end, _ = net(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
         assert bool((start[:, NULL_POSITION] > -1e3).all()) is cls_open
         assert bool((end[:, 1] <= -1e3).all())  # the question's tokens never hold a span
+
+
+def test_a_run_the_budget_stops_writes_no_model(tmp_path, monkeypatch, capsys):
+    from groundqa.evals.training import loop, run_training
+    from groundqa.ui.cli import main
+
+    records, articles = data.dev_records()[:30], data.load_summaries(6)
+    monkeypatch.setattr(data, "dev_records", lambda: records)
+    monkeypatch.setattr(data, "load_summaries", lambda limit: articles)
+    monkeypatch.setattr(loop, "train", lambda *args, **kwargs: {"steps": 5, "planned_steps": 9})
+    out = tmp_path / "model"
+    assert run_training(out, tmp_path / "work", max_minutes=1, log=lambda *_: None) is None
+    assert not out.exists()  # the model in --out (by default the shipped one) is left as it was
+    assert main(["train", "--out", str(out), "--work", str(tmp_path / "work"), "--max-minutes", "1"]) == 1
+    assert "nothing was written" in capsys.readouterr().err and not out.exists()
