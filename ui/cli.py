@@ -323,6 +323,7 @@ def _train(args) -> int:
         if getattr(args, name) <= 0:
             raise InputError(f"--{name.replace('_', '-')} must be positive. Currently, it is {getattr(args, name)}")
     work = Path(args.work) if args.work else groundqa_home() / "training"
+    manifest: dict | None
     if args.calibrate_only:
         manifest = recalibrate(Path(args.out))
     else:
