@@ -237,7 +237,7 @@ def reader_settings(args, reader: str | None = None) -> dict:
     judge = getattr(args, "judge", None)
     chosen = (("reader", reader), ("judge", judge), ("reader_model", getattr(args, "reader_model", None)),
               ("refusal_threshold", getattr(args, "refusal_threshold", None)))
-    return {k: v for k, v in chosen if v is not None and v != "both"}
+    return {k: v for k, v in chosen if v is not None and v not in ("", "both")}  # a threshold of 0 is a value
 
 
 def _index(args) -> int:
