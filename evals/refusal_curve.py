@@ -63,7 +63,7 @@ def confidence_auc(rows: list[dict]) -> float | None:
     0.75
     """
     score, answerable, gold = _arrays(rows)
-    return _auc(score[answerable & gold], score[~answerable])
+    return _picked_auc(score, answerable, gold, np.arange(len(score)))
 
 
 def auc_interval(rows: list[dict], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> tuple[float, float] | None:
@@ -72,8 +72,7 @@ def auc_interval(rows: list[dict], samples: int = BOOTSTRAP_SAMPLES, seed: int =
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(samples):
-        pick = rng.integers(0, len(score), len(score))
-        value = _auc(score[pick][(answerable & gold)[pick]], score[pick][~answerable[pick]])
+        value = _picked_auc(score, answerable, gold, rng.integers(0, len(score), len(score)))
         if value is not None:
             values.append(value)
     return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values else None
@@ -111,9 +110,14 @@ def curve_table(curve: list[dict], own: float | None = None) -> tuple[list[str],
 
 
 def _difference(a_score, a_gold, b_score, b_gold, answerable, pick) -> float | None:
-    first = _auc(a_score[pick][(answerable & a_gold)[pick]], a_score[pick][~answerable[pick]])
-    second = _auc(b_score[pick][(answerable & b_gold)[pick]], b_score[pick][~answerable[pick]])
+    first, second = _picked_auc(a_score, answerable, a_gold, pick), _picked_auc(b_score, answerable, b_gold, pick)
     return None if first is None or second is None else first - second
+
+
+def _picked_auc(score: np.ndarray, answerable: np.ndarray, gold: np.ndarray, pick: np.ndarray) -> float | None:
+    """`_auc` over the questions at `pick` (a bootstrap sample, or all of them)."""
+    answerable, gold = answerable[pick], gold[pick]
+    return _auc(score[pick][answerable & gold], score[pick][~answerable])
 
 
 def _auc(positives: np.ndarray, negatives: np.ndarray) -> float | None:
