@@ -11,6 +11,8 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update"]
+# These tests check layout, not speed: an answer may take long on a CPU shared with other work.
+ANSWER_WAIT_MS = 60_000
 
 if not (os.path.exists(CHROMIUM) and importlib.util.find_spec("playwright")) and not os.environ.get("CI"):
     pytest.skip("needs Debian chromium and the playwright package (CI installs both)", allow_module_level=True)
@@ -49,7 +51,7 @@ def test_question_answer_citation_and_highlighted_passage(page, tmp_path):
     question.fill("Who led the Russian delegation in Istanbul?")
     question.press("Enter")
     source = page.locator("#gq-1-1")
-    source.wait_for(timeout=30_000)  # the sources come last, once the answer has streamed in
+    source.wait_for(timeout=ANSWER_WAIT_MS)  # the sources come last, once the answer has streamed in
     answer = page.locator("[data-testid='bot']").filter(has_text="Medinsky").first
     marker = answer.locator("a[href='#gq-1-1']").first
     assert marker.is_visible() and marker.inner_text() == "[1]"
@@ -92,7 +94,7 @@ def test_a_reload_keeps_the_conversation(page):
     bot = page.locator("[data-testid='bot']")
     expect(bot.filter(has_text="Medinsky").first).to_be_visible()  # asked in the test above
     page.reload()
-    expect(page.locator("[data-testid='bot']").filter(has_text="Medinsky").first).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='bot']").filter(has_text="Medinsky").first).to_be_visible(timeout=ANSWER_WAIT_MS)
     expect(page.locator("[data-testid='user']").first).to_contain_text("Who led the Russian delegation")
     page.locator("#gq-1-1 summary").click()  # its sources still open in place
     expect(page.locator("#gq-1-1 mark.gq-highlight")).to_be_visible()
@@ -158,7 +160,7 @@ def test_new_chat_and_earlier_chats_survive_a_reload(page):
     page.get_by_role("button", name="New chat").click()
     expect(bots).to_have_count(0)
     ask(page, "How many bodies did Russia agree to transfer to Ukraine?")
-    expect(bots.filter(has_text="6,000").first).to_be_visible(timeout=30_000)
+    expect(bots.filter(has_text="6,000").first).to_be_visible(timeout=ANSWER_WAIT_MS)
     page.locator("#gq-chats").get_by_text("Chats").click()
     listed = page.locator("#gq-chat-list")
     expect(listed).to_contain_text("How many bodies did Russia agree")
@@ -167,7 +169,7 @@ def test_new_chat_and_earlier_chats_survive_a_reload(page):
     expect(users.first).to_contain_text("Who led the Russian delegation")
     page.reload()
     expect(page.locator("[data-testid='user']").first).to_contain_text("Who led the Russian delegation",
-                                                                       timeout=30_000)
+                                                                       timeout=ANSWER_WAIT_MS)
     page.locator("#gq-chats").get_by_text("Chats").click()
     expect(page.locator("#gq-chat-list")).to_contain_text("How many bodies did Russia agree")
 
@@ -178,13 +180,13 @@ def test_regenerate_and_edit_a_question(page):
 
     users, bots = page.locator("[data-testid='user']"), page.locator("[data-testid='bot']")
     page.get_by_role("button", name="Retry").last.click()
-    expect(bots.filter(has_text="Medinsky").first).to_be_visible(timeout=30_000)
+    expect(bots.filter(has_text="Medinsky").first).to_be_visible(timeout=ANSWER_WAIT_MS)
     expect(users).to_have_count(1)  # asked again in place, not appended
     page.wait_for_timeout(500)  # the retried answer's last update has landed
     page.locator("#gq-chat button[aria-label='Edit']").first.click()
     page.locator("#gq-chat textarea.edit-textarea").fill("Who headed the Ukrainian delegation?")
     page.get_by_role("button", name="Submit").click()
-    expect(bots.filter(has_text="Rustem Umerov").first).to_be_visible(timeout=30_000)
+    expect(bots.filter(has_text="Rustem Umerov").first).to_be_visible(timeout=ANSWER_WAIT_MS)
     expect(users).to_have_count(1)
     expect(users.first).to_contain_text("Who headed the Ukrainian delegation?")
 
@@ -223,7 +225,7 @@ def test_refusal_is_marked_and_still_lists_the_closest_passages(page):
     question = page.get_by_role("textbox", name="Question")
     question.fill("What is the capital of Australia?")
     question.press("Enter")
-    page.get_by_text("Closest passages — context only").first.wait_for(timeout=30_000)  # comes last
+    page.get_by_text("Closest passages — context only").first.wait_for(timeout=ANSWER_WAIT_MS)  # comes last
     expect(sources).not_to_have_count(shown_before)
     sources.last.scroll_into_view_if_needed()
     assert sources.last.is_visible() and sources.last.locator("blockquote").inner_text().strip()
@@ -262,7 +264,7 @@ def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path)
     cells = page.locator("#gq-documents")
     expect(cells.get_by_text("ferry-log (2).md")).to_have_count(0)  # a new version, not a copy
     page.reload()
-    expect(cells.get_by_text("uploads/ferry-log.md").first).to_be_visible(timeout=30_000)
+    expect(cells.get_by_text("uploads/ferry-log.md").first).to_be_visible(timeout=ANSWER_WAIT_MS)
     cells.get_by_text("uploads/ferry-log.md").first.click()
     button = page.locator("#gq-remove")
     expect(button).to_have_text("Remove uploads/ferry-log.md", timeout=10_000)
@@ -270,7 +272,7 @@ def test_replace_by_upload_remove_and_the_list_survives_a_reload(page, tmp_path)
     page.get_by_text("Removed uploads/ferry-log.md").wait_for(timeout=60_000)
     expect(cells.get_by_text("uploads/ferry-log.md")).to_have_count(0)
     page.reload()  # the list is the live index, not the one the page started with
-    expect(cells).to_contain_text("istanbul-talks-2025-06.txt", timeout=30_000)
+    expect(cells).to_contain_text("istanbul-talks-2025-06.txt", timeout=ANSWER_WAIT_MS)
     expect(cells).not_to_contain_text("ferry-log.md")
 
 
@@ -283,7 +285,7 @@ def test_a_hostile_document_stays_inert_text_in_the_answer_and_its_sources(page,
     page.locator("#gq-upload input[type=file]").set_input_files([str(notice)])
     page.get_by_text("Added 1 document").last.wait_for(timeout=60_000)
     ask(page, "Where do I write with questions about the staff portal?")
-    page.locator("details.gq-sources blockquote", has_text="help@evil.example").wait_for(timeout=30_000)
+    page.locator("details.gq-sources blockquote", has_text="help@evil.example").wait_for(timeout=ANSWER_WAIT_MS)
     sources = page.locator("details.gq-sources").last
     answer = page.locator("[data-testid='bot']").nth(-2).inner_text()
     assert "help@evil.example or read www.evil.example, where the formula $$x^2$$ and $y$" in answer
@@ -302,7 +304,7 @@ def test_a_hostile_question_is_shown_as_text_and_fetches_nothing(page):
     question.fill(hostile)
     question.press("Enter")
     user = page.locator("[data-testid='user']").last
-    user.get_by_text("evil.example/pixel.png", exact=False).first.wait_for(timeout=30_000)
+    user.get_by_text("evil.example/pixel.png", exact=False).first.wait_for(timeout=ANSWER_WAIT_MS)
     assert user.locator("img, iframe").count() == 0  # literal text, not markup
     page.wait_for_timeout(1_000)
     assert "evil.example" not in page.requested_hosts
@@ -317,7 +319,7 @@ def test_the_content_security_policy_blocks_anything_off_the_machine(page, serve
     other.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     response = other.goto(app.local_url)
     assert "default-src 'self'" in response.headers["content-security-policy"]
-    other.get_by_role("textbox", name="Question").wait_for(timeout=30_000)
+    other.get_by_role("textbox", name="Question").wait_for(timeout=ANSWER_WAIT_MS)
     other.evaluate("""() => {  // markup that slipped through would try exactly this
         const image = document.createElement('img'); image.src = 'https://evil.example/x.png';
         document.body.appendChild(image); fetch('https://evil.example/beacon').catch(() => {}); }""")
@@ -337,7 +339,7 @@ def test_the_newest_sources_and_an_opened_passage_are_scrolled_into_view(page, s
              "How many bodies did Russia agree to transfer to Ukraine?")
     for turn, text in enumerate(asked, start=1):
         ask(other, text)
-        other.locator(f"#gq-{turn}-1").wait_for(timeout=30_000)
+        other.locator(f"#gq-{turn}-1").wait_for(timeout=ANSWER_WAIT_MS)
     expect(other.locator("details.gq-sources").last).to_be_in_viewport(timeout=5_000)  # autoscroll reaches it
     other.evaluate("document.querySelector('#gq-chat [role=log]').scrollTop = 0")  # reading the first answer
     other.wait_for_timeout(300)
@@ -353,7 +355,7 @@ def test_the_chat_fills_the_screen_and_there_is_one_settings_place(page, served)
         other = page.context.browser.new_page(viewport={"width": width, "height": height})
         other.goto(app.local_url)
         chat = other.locator("#gq-chat")
-        chat.wait_for(timeout=30_000)
+        chat.wait_for(timeout=ANSWER_WAIT_MS)
         box, ask = chat.bounding_box(), other.get_by_role("textbox", name="Question").bounding_box()
         assert box["height"] >= 0.55 * height, (width, box)  # not a fixed 470 px
         assert ask["y"] + ask["height"] <= height  # the question box is on screen without scrolling
@@ -384,7 +386,7 @@ def test_on_a_phone_the_answer_and_its_passage_fit_the_screen(page, served, tmp_
     phone.goto(app.local_url)
     ask(phone, "Who led the Russian delegation in Istanbul?")
     source = phone.locator("details.gq-source").last
-    source.wait_for(timeout=30_000)
+    source.wait_for(timeout=ANSWER_WAIT_MS)
     source.locator("summary").click()
     highlight = source.locator("mark.gq-highlight")
     highlight.wait_for(state="visible", timeout=5_000)
@@ -422,15 +424,15 @@ def test_the_page_says_indexing_until_the_folder_is_ready(page, corpus, embedder
     other = page.context.browser.new_page()
     try:
         other.goto(app.local_url)
-        expect(other.locator("#gq-startup")).to_contain_text("Indexing docs…", timeout=30_000)
+        expect(other.locator("#gq-startup")).to_contain_text("Indexing docs…", timeout=ANSWER_WAIT_MS)
         expect(other.get_by_role("textbox", name="Question")).to_be_disabled()
         go.set()
-        expect(other.locator("#gq-startup")).to_be_hidden(timeout=30_000)
+        expect(other.locator("#gq-startup")).to_be_hidden(timeout=ANSWER_WAIT_MS)
         expect(other.get_by_role("textbox", name="Question")).to_be_enabled()
         expect(other.locator("#gq-documents")).to_contain_text("rivers.txt")
         ask(other, "How many countries does the Danube flow through?")
         expect(other.locator("[data-testid='bot']").filter(has_text="ten countries").first).to_be_visible(
-            timeout=30_000)
+            timeout=ANSWER_WAIT_MS)
     finally:
         go.set()
         other.close()
