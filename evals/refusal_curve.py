@@ -117,10 +117,15 @@ def _difference(a_score, a_gold, b_score, b_gold, answerable, pick) -> float | N
 def _picked_auc(score: np.ndarray, answerable: np.ndarray, gold: np.ndarray, pick: np.ndarray) -> float | None:
     """`_auc` over the questions at `pick` (a bootstrap sample, or all of them)."""
     answerable, gold = answerable[pick], gold[pick]
-    return _auc(score[pick][answerable & gold], score[pick][~answerable])
+    return auc(score[pick][answerable & gold], score[pick][~answerable])
 
 
-def _auc(positives: np.ndarray, negatives: np.ndarray) -> float | None:
+def auc(positives: np.ndarray, negatives: np.ndarray) -> float | None:
+    """The chance that a positive scores above a negative (ties count half); None without both.
+
+    >>> auc(np.array([0.9, 0.5]), np.array([0.5, 0.1]))
+    0.875
+    """
     if not len(positives) or not len(negatives):
         return None
     above = (positives[:, None] > negatives[None, :]).sum() + 0.5 * (positives[:, None] == negatives[None, :]).sum()

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..refusal_curve import auc
+
 VERSION = "2"
 NULL_SPAN_VERSION = "8"  # `groundqa train --null-span`: an experiment, not the shipped model
 TRAIN_RECORDS = 7000  # HaluEval QA dev records 1-7,000 train; 7,001-8,000 validate
@@ -109,7 +111,7 @@ def validate(validation, outputs: dict, fit) -> tuple[dict, dict]:
     metrics = {
         "reader pairs": len(read),
         "reader accuracy at p 0.5": round(float(np.mean((probabilities >= 0.5) == labels)), 4),
-        "reader AUC": round(_auc(probabilities, labels), 4),
+        "reader AUC": round(auc(probabilities[labels == 1], probabilities[labels != 1]) or 0.0, 4),
         "judge pairs": len(judged),
         "judge accuracy (all pairs)": round(max(accuracy), 4),
         "judge accuracy (right vs hallucinated only)": round(_pairs_accuracy(validation, judged, support,
@@ -125,15 +127,6 @@ def _pairs_accuracy(validation, judged: list[int], support: np.ndarray, threshol
     keep = [k in ("qa-right", "qa-hallucinated") for k in kinds]
     truth = np.array([validation[i].label for i in judged])[keep]
     return float(np.mean((support[keep] >= threshold) == truth))
-
-
-def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    order = np.argsort(scores)
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(1, len(scores) + 1)
-    positives = labels == 1
-    n_pos, n_neg = positives.sum(), (~positives).sum()
-    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / max(n_pos * n_neg, 1))
 
 
 def _cpu() -> str:
