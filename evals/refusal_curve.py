@@ -116,8 +116,8 @@ def _difference(a_score, a_gold, b_score, b_gold, answerable, pick) -> float | N
 
 def _picked_auc(score: np.ndarray, answerable: np.ndarray, gold: np.ndarray, pick: np.ndarray) -> float | None:
     """`auc` over the questions at `pick` (a bootstrap sample, or all of them)."""
-    answerable, gold = answerable[pick], gold[pick]
-    return auc(score[pick][answerable & gold], score[pick][~answerable])
+    score, answerable, gold = score[pick], answerable[pick], gold[pick]
+    return auc(score[answerable & gold], score[~answerable])
 
 
 def auc(positives: np.ndarray, negatives: np.ndarray) -> float | None:
