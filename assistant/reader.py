@@ -98,7 +98,7 @@ class Reader:
         candidates = self.candidates(hits)
         if not candidates:
             return []
-        vectors = self.embedder.embed([s.text for s, _, _ in candidates])
+        vectors = self.embedder.embed_each([s.text for s, _, _ in candidates])
         dense = np.clip(vectors @ query_vector, 0.0, 1.0)
         found = []
         for (sentence, prior, chunk_text), cosine in zip(candidates, dense, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -13,9 +14,10 @@ from .encoders import Backend, Encoder, check_backend, make_encoder
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_BACKEND: Backend = "onnx-int8"
-# Texts per model call. ONNX Runtime on 2 cores ran 1,000 HaluEval paragraphs (length-sorted) in
-# 3.4 s at 4, 3.6 s at 8, 3.9 s at 16, 5.4 s at 64, 10 s at 128.
-BATCH_SIZES = {"onnx-int8": 8, "onnx": 8, "torch": 64}
+# At most this many texts per model call; ONNX calls are also held to encoders.TOKEN_BUDGET padded
+# tokens, which is what limits them on paragraphs.
+BATCH_SIZES = {"onnx-int8": 32, "onnx": 32, "torch": 64}
+REMEMBERED_TEXTS = 20_000  # embed_each's cache: 384 float32 per text, about 31 MB when full
 
 
 def bundled_model_path() -> str:
@@ -46,6 +48,7 @@ class Embedder:
         self.backend = backend
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
+        self._remembered: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -81,6 +84,30 @@ class Embedder:
         if progress is not None:
             progress.close()
         return vectors
+
+
+    def embed_each(self, texts: list[str]) -> np.ndarray:
+        """Like `embed`, but each text is embedded on its own, so its vector depends on the text alone
+        (int8 quantization scales a batch as a whole, so batch-mates nudge a vector), and the vectors
+        of the last `REMEMBERED_TEXTS` texts are remembered: a sentence the reader saw for one
+        question costs nothing the next time, and repeating a question repeats its vectors exactly."""
+        encoder = self.warm_up()
+        with self._lock:
+            missing = [text for text in dict.fromkeys(texts) if text not in self._remembered]
+            if missing:
+                self._remembered.update(zip(missing, encoder.encode(missing, 1), strict=True))
+            for text in texts:
+                self._remembered.move_to_end(text)
+            vectors = np.array([self._remembered[text] for text in texts], dtype=np.float32)
+            while len(self._remembered) > REMEMBERED_TEXTS:
+                self._remembered.popitem(last=False)
+        return vectors.reshape(len(texts), self.dimension)
+
+
+    def forget(self) -> None:
+        """Drop the vectors `embed_each` remembers."""
+        with self._lock:
+            self._remembered.clear()
 
 
 def _progress_bar(total: int):

@@ -16,6 +16,9 @@ from groundqa.errors import ConfigurationError
 from .home import models_home
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Bumped when the exported graph changes, so caches made by an older groundqa are exported again.
+# 2: eager attention (see _export).
+EXPORT_VERSION = 2
 
 
 def check_mean_pooled(model_path: str | Path) -> int:
@@ -49,7 +52,7 @@ def exported_model(model_path: str | Path, quantized: bool) -> Path:
                          f"use backend='torch'")
     stat = weights.stat()
     key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
-                         f"{onnxruntime.__version__}".encode()).hexdigest()[:12]
+                         f"{onnxruntime.__version__}|{EXPORT_VERSION}".encode()).hexdigest()[:12]
     folder = models_home() / f"{model_path.name}-{key}"
     target = folder / ("model.int8.onnx" if quantized else "model.onnx")
     if not target.exists():
@@ -96,7 +99,11 @@ def _export(model_path: Path, target: Path) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    model = AutoModel.from_pretrained(str(model_path)).eval()
+    # Eager attention exports as plain MatMul / Add / Softmax. The default (SDPA) exports a masked
+    # softmax guarded by IsNaN / Where that ONNX Runtime cannot fuse: on an Intel Xeon (AVX-512 VNNI)
+    # Softmax, Where and IsNaN took 42% of int8 embedding time, and eager export embedded HaluEval
+    # paragraphs 25-50% faster, with the same vectors.
+    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
     # Trace with padding in the batch so the exported attention honours the mask.
     sample = torch.ones(2, 8, dtype=torch.long)
     mask = sample.clone()

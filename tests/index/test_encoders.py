@@ -5,9 +5,13 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from groundqa.index import Embedder
+from groundqa.index import embedder as embedder_module
 from groundqa.index.embedder import bundled_model_path
+from groundqa.index.encoders import TOKEN_BUDGET, token_budget_batches
 from groundqa.index.onnx_export import _atomic, check_mean_pooled, exported_model
 
 # Mixed lengths in one batch: padding must not change a text's vector.
@@ -51,6 +55,42 @@ def test_int8_vectors_move_only_slightly_with_their_batch_mates(embedder):
     one_by_one = np.vstack([embedder.embed([text]) for text in TEXTS])
     assert np.sum(together * one_by_one, axis=1).min() > 0.95
     assert list(np.argmax(together @ one_by_one.T, axis=1)) == list(range(len(TEXTS)))
+
+
+def test_embed_each_gives_a_text_the_same_vector_whatever_comes_with_it(embedder):
+    alone = np.vstack([Embedder().embed_each([text]) for text in TEXTS])  # fresh caches: nothing remembered
+    together = embedder.embed_each(list(reversed(TEXTS)))[::-1]
+    assert np.array_equal(alone, together)
+    assert np.array_equal(embedder.embed_each(TEXTS[:2] + TEXTS[:1]), alone[[0, 1, 0]])
+    assert embedder.embed_each([]).shape == (0, 384)
+
+
+def test_embed_each_forgets_the_oldest_texts_beyond_its_limit(monkeypatch):
+    monkeypatch.setattr(embedder_module, "REMEMBERED_TEXTS", 3)
+    fresh = Embedder()
+    fresh.embed_each(TEXTS[:3])
+    fresh.embed_each([TEXTS[0], TEXTS[3]])  # TEXTS[0] used again, so TEXTS[1] is the oldest
+    assert list(fresh._remembered) == [TEXTS[2], TEXTS[0], TEXTS[3]]
+    fresh.forget()
+    assert not fresh._remembered
+
+
+@given(st.lists(st.integers(min_value=1, max_value=300), max_size=40), st.integers(min_value=1, max_value=8))
+def test_token_budget_batches_hold_every_text_once_within_the_budget(lengths, max_texts):
+    batches = token_budget_batches(lengths, max_texts)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        padded = max(lengths[i] for i in batch) * len(batch)
+        assert len(batch) <= max_texts and (padded <= TOKEN_BUDGET or len(batch) == 1)
+
+
+def test_the_export_uses_plain_attention_that_onnx_runtime_runs_fast():
+    import onnx
+
+    graph = onnx.load(str(exported_model(bundled_model_path(), quantized=True))).graph
+    operators = [node.op_type for node in graph.node]
+    # The SDPA export guards each layer's softmax with IsNaN + Where: 42% of int8 time on a Xeon.
+    assert operators.count("Softmax") == 6 and "IsNaN" not in operators and operators.count("Where") < 6
 
 
 def test_the_index_records_the_backend_in_the_model_name(embedder):
