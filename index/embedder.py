@@ -85,7 +85,6 @@ class Embedder:
             progress.close()
         return vectors
 
-
     def embed_each(self, texts: list[str]) -> np.ndarray:
         """Like `embed`, but each text is embedded on its own, so its vector depends on the text alone
         (int8 quantization scales a batch as a whole, so batch-mates nudge a vector), and the vectors
@@ -102,7 +101,6 @@ class Embedder:
             while len(self._remembered) > REMEMBERED_TEXTS:
                 self._remembered.popitem(last=False)
         return vectors.reshape(len(texts), self.dimension)
-
 
     def forget(self) -> None:
         """Drop the vectors `embed_each` remembers."""
