@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 MAX_QUESTION_CHARS = 2000
 LEXICAL_REFUSAL_THRESHOLD = 0.545  # chosen on evals/sets/istanbul.jsonl (README, "Measured")
-RESCAN_SECONDS = 2.0  # how often a question first looks for added, edited or deleted files (230 ms at 10k)
+RESCAN_SECONDS = 2.0  # how often a question first looks for added, edited or deleted files (150 ms at 10k files)
 RETRY_WRITE_SECONDS = 60.0  # after an update could not be written (a full disk), the next try waits this long
 log = logging.getLogger("groundqa")
 

@@ -32,7 +32,7 @@ def iter_source_files(root: str | Path) -> list[Path]:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 waiting.append(Path(entry.path))
-            elif Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+            elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
                 found.append(Path(entry.path))
     return sorted(found)
 

@@ -154,10 +154,14 @@ def read_source_bytes(path: str | Path) -> bytes:
 def relative_source(path: Path, root: str | Path) -> str:
     """`path` relative to `root` with forward slashes; symlinked files keep their own name."""
     root = _resolved_root(os.path.abspath(root))  # absolute first: the cache must not outlive a chdir
-    # resolving costs a system call per path component: only when the plain absolute path is not
-    # under the root (called for every file of a folder at every build and every look for changes)
-    plain = Path(os.path.abspath(path))
-    candidate = plain if plain.is_relative_to(root) else _resolved(path)
+    # Called for every file of a folder at every build and every look for changes, so the common
+    # case (the plain absolute path is under the root) is string work: pathlib took 0.2 s of a
+    # look over 10k files. Resolving costs a system call per path component: only when needed.
+    plain = os.path.abspath(path)
+    prefix = _prefix(root)
+    if plain.startswith(prefix) and len(plain) > len(prefix):
+        return plain[len(prefix):].replace(os.sep, "/")
+    candidate = Path(plain) if Path(plain).is_relative_to(root) else _resolved(path)
     if candidate is not None and candidate.is_relative_to(root):
         return candidate.relative_to(root).as_posix()
     return Path(path).name
@@ -166,6 +170,11 @@ def relative_source(path: Path, root: str | Path) -> str:
 @functools.lru_cache(maxsize=64)
 def _resolved_root(root: str) -> Path:
     return Path(root).resolve()
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix(root: Path) -> str:
+    return str(root).rstrip(os.sep) + os.sep
 
 
 def _resolved(path: str | Path) -> Path | None:

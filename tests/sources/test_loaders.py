@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from groundqa.errors import LoaderError
@@ -159,3 +161,23 @@ def test_a_last_page_without_text_starts_at_the_end_of_the_text():
     builder.page()  # nothing follows
     parsed = builder.build()
     assert parsed.page_starts == [0, len(parsed.text)]
+
+
+def test_relative_source_names_files_from_the_root_with_forward_slashes(tmp_path, monkeypatch):
+    from groundqa.sources import relative_source
+
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    nested = root / "sub" / "a.txt"
+    nested.write_text("x")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("y")
+    (root / "link.txt").symlink_to(outside)
+    assert relative_source(nested, root) == "sub/a.txt"
+    assert relative_source(str(nested), str(root) + "/") == "sub/a.txt"
+    assert relative_source(root / "link.txt", root) == "link.txt"  # a symlinked file keeps its own name
+    assert relative_source(outside, root) == "elsewhere.txt"  # not under the root: its name
+    monkeypatch.chdir(tmp_path)
+    assert relative_source(Path("docs/sub/../sub/a.txt"), "docs") == "sub/a.txt"
+    (tmp_path / "alias").symlink_to(root)  # the root reached through a symlinked folder
+    assert relative_source(tmp_path / "alias" / "sub" / "a.txt", root) == "sub/a.txt"
