@@ -69,7 +69,7 @@ def test_a_killed_ray_ingestion_leaves_the_live_index_and_resumes(database_url, 
     wait_for_staged_files(database_url, job)
     os.killpg(job.pid, signal.SIGKILL)  # the driver and the Ray it started
     job.wait()
-    staged = staged_sources(database_url)  # now, not when first seen: another batch may have committed since
+    staged = settled_staged_sources(database_url)  # not when first seen: batches may land after the kill
     assert staged and open_index(database_url).manifest["generation"] == live  # a reader still sees the old index
     edited = big / sorted(staged)[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThe resumed job read this line.\n", encoding="utf-8")
@@ -99,6 +99,20 @@ def staged_sources(url: str) -> list[str]:
             return [source for (source,) in connection.execute("SELECT source FROM groundqa_staged_documents")]
         except psycopg.errors.UndefinedTable:
             return []
+
+
+def settled_staged_sources(url: str, quiet: float = 2.0, seconds: float = 60) -> list[str]:
+    """The staged sources once no batch has landed for `quiet` seconds: killing the driver's process
+    group can leave a Ray worker outside it that still commits the batch it was writing."""
+    deadline = time.monotonic() + seconds
+    staged = staged_sources(url)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        again = staged_sources(url)
+        if again == staged:
+            break
+        staged = again
+    return staged
 
 
 def wait_for_staged_files(url: str, job: subprocess.Popen, seconds: float = 120) -> None:
