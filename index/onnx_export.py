@@ -82,9 +82,10 @@ def _optimize(model: Path, target: Path) -> None:
     folder is shared with."""
     from groundqa.sources.offline import import_onnxruntime
 
+    from .encoders import session_options  # imported here: encoders imports this module
+
     onnxruntime = import_onnxruntime()
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
+    options = session_options()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(target)
     onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
