@@ -72,6 +72,7 @@ def evaluate(cases: list[Case], assistant: Assistant, *, show_progress: bool = F
     """Ask every case, score it, and aggregate with bootstrap confidence intervals."""
     from tqdm import tqdm
 
+    assistant.embedder.forget()  # latency starts cold, not on sentence vectors an earlier run remembered
     assistant.warm_up()
     index = assistant.index
     judge = assistant.grounding_judge()

