@@ -161,7 +161,8 @@ def relative_source(path: Path, root: str | Path) -> str:
     prefix = _prefix(root)
     if plain.startswith(prefix) and len(plain) > len(prefix):
         return plain[len(prefix):].replace(os.sep, "/")
-    candidate = Path(plain) if Path(plain).is_relative_to(root) else _resolved(path)
+    unresolved = Path(plain)
+    candidate = unresolved if unresolved.is_relative_to(root) else _resolved(path)
     if candidate is not None and candidate.is_relative_to(root):
         return candidate.relative_to(root).as_posix()
     return Path(path).name
