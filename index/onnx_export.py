@@ -150,3 +150,46 @@ def quantize_int8(plain: Path, target: Path) -> None:
         quantize_dynamic(str(plain), str(target), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         root.setLevel(level)
+
+
+def prune_attention_guards(model: Path, target: Path) -> int:
+    """Save `model` without the guards a default (SDPA) attention export adds, and return how many
+    nodes went: the `Where(IsNaN(p), 0, p)` after each attention softmax (NaN only for a row with
+    every key masked, and a row always keeps at least its [CLS] key), and each layer's repeat of
+    the same mask `Where`. The outputs stay bit-identical; on a 2-core Xeon the learned reader ran
+    about a quarter faster (Softmax, Where and IsNaN had taken a third of its time)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph_model = onnx.load(str(model))
+    graph = graph_model.graph
+    made_by = {output: node for node in graph.node for output in node.output}
+    constants = {i.name: numpy_helper.to_array(i).tobytes() for i in graph.initializer}
+    constants |= {n.output[0]: numpy_helper.to_array(n.attribute[0].t).tobytes()
+                  for n in graph.node if n.op_type == "Constant" and n.attribute[0].name == "value"}
+    replaced: dict[str, str] = {}  # output name -> the equal output that stands in for it
+    dropped: set[int] = set()
+    first_mask: dict[tuple, str] = {}
+    outputs = {output.name for output in graph.output}
+    for node in graph.node:
+        if node.op_type != "Where" or node.output[0] in outputs:
+            continue
+        guard = made_by.get(node.input[0])
+        if guard is not None and guard.op_type == "IsNaN" and guard.input[0] == node.input[2]:
+            replaced[node.output[0]] = node.input[2]
+            dropped |= {id(node), id(guard)}
+        elif node.input[1] in constants and node.input[2] in constants:
+            key = (node.input[0], constants[node.input[1]], constants[node.input[2]])
+            if key in first_mask:
+                replaced[node.output[0]] = first_mask[key]
+                dropped.add(id(node))
+            else:
+                first_mask[key] = node.output[0]
+    kept = [node for node in graph.node if id(node) not in dropped]
+    for node in kept:
+        node.input[:] = [replaced.get(name, name) for name in node.input]
+    del graph.node[:]
+    graph.node.extend(kept)
+    onnx.checker.check_model(graph_model)
+    onnx.save(graph_model, str(target))
+    return len(dropped)

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from groundqa.cross_encoder import DEFAULT_MODEL
-from groundqa.index.onnx_export import quantize_int8
+from groundqa.index.onnx_export import prune_attention_guards, quantize_int8
 
 from .network import OUTPUTS, CrossEncoderNet
 
@@ -23,7 +23,7 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 def export_int8(net: CrossEncoderNet, folder: Path) -> Path:
     """Trace the network with a padded batch (so the graph honours the mask), quantize the weights to
-    int8 (per channel) and return the file."""
+    int8 (per channel), drop the attention export's redundant guards and return the file."""
     net.eval()
     folder.mkdir(parents=True, exist_ok=True)
     sample = torch.ones(2, 12, dtype=torch.long)
@@ -38,8 +38,10 @@ def export_int8(net: CrossEncoderNet, folder: Path) -> Path:
         plain = Path(scratch) / "model.onnx"
         torch.onnx.export(net, (sample, mask, types), str(plain), input_names=list(INPUTS), output_names=list(OUTPUTS),
                           dynamic_axes=axes, opset_version=17, dynamo=False)
+        quantized = Path(scratch) / MODEL_FILE
+        quantize_int8(plain, quantized)
         target = folder / MODEL_FILE
-        quantize_int8(plain, target)
+        prune_attention_guards(quantized, target)
     return target
 
 
@@ -67,7 +69,8 @@ def model_card(manifest: dict) -> str:
 A cross-encoder fine-tuned on this machine's CPU from {manifest['base_model']}: given (question,
 candidate sentence) it gives the probability that the sentence answers the question and the short
 answer's span inside it; given (claim, passage) the probability that the passage supports the claim.
-int8 ONNX ({manifest['bytes'] / 2**20:.1f} MB), SHA-256 `{manifest['sha256']}` (checked at load).
+int8 ONNX ({manifest['bytes'] / 2**20:.1f} MB), SHA-256 `{manifest['sha256']}` (checked at load), without the
+NaN guards a default attention export puts after each softmax (`prune_attention_guards`; same outputs).
 
 Made by `groundqa train` (seed {facts['hyperparameters']['seed']}; resumable from its checkpoint).
 

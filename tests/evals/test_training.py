@@ -77,6 +77,7 @@ def test_summary_questions_ask_in_other_words_and_are_answered_by_the_article():
 
 def test_training_resumes_and_exports_a_model_the_engine_can_load(tmp_path):
     import numpy as np
+    import onnx
 
     from groundqa.cross_encoder import CrossEncoder
     from groundqa.errors import ConfigurationError
@@ -97,6 +98,8 @@ def test_training_resumes_and_exports_a_model_the_engine_can_load(tmp_path):
 
     folder = tmp_path / "model"
     model = export_int8(net, folder)
+    operators = [node.op_type for node in onnx.load(str(model)).graph.node]
+    assert "IsNaN" not in operators and operators.count("MatMulInteger") >= 36  # pruned, still int8
     calibration = {"a": 1.0, "b": 0.0, "threshold": 0.5, "how": "test", "support_threshold": 0.5,
                    "support_how": "test"}
     facts = second | {"train_records": 40, "summary_records": 0, "cpu": "test", "examples_by_kind": {"read": 48},
