@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from groundqa.errors import LoaderError
-from groundqa.sources import iter_source_files, read_source_bytes, relative_source, valid_name
+from groundqa.sources import read_source_bytes, relative_source, source_paths, valid_name
 
 from .files import sha256_bytes
 from .loaded import Index
@@ -33,7 +33,7 @@ def folder_changed(index: Index, folder: str | Path) -> bool:
     built (files the build skipped count as known, so a bad file does not trigger a build every time)."""
     root = Path(folder).resolve()
     root = root if root.is_dir() else root.parent
-    found = {relative_source(path, root) for path in iter_source_files(folder) if valid_name(path)}
+    found = {relative_source(path, root) for path in source_paths(folder) if valid_name(path)}
     known = set(index.manifest.get("files", {})) | set(index.manifest.get("skipped", {}))
     return found != known or bool(changed_sources(index, found))
 
