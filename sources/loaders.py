@@ -151,7 +151,7 @@ def read_source_bytes(path: str | Path) -> bytes:
         raise LoaderError(path, f"cannot read file ({exc.strerror or exc})") from None
 
 
-def relative_source(path: Path, root: str | Path) -> str:
+def relative_source(path: str | Path, root: str | Path) -> str:
     """`path` relative to `root` with forward slashes; symlinked files keep their own name."""
     root = _resolved_root(os.path.abspath(root))  # absolute first: the cache must not outlive a chdir
     # Called for every file of a folder at every build and every look for changes, so the common
