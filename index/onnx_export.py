@@ -156,16 +156,20 @@ def prune_attention_guards(model: Path, target: Path) -> int:
     """Save `model` without the guards a default (SDPA) attention export adds, and return how many
     nodes went: the `Where(IsNaN(p), 0, p)` after each attention softmax (NaN only for a row with
     every key masked, and a row always keeps at least its [CLS] key), and each layer's repeat of
-    the same mask `Where`. The outputs stay bit-identical; on a 2-core Xeon the learned reader ran
-    about a quarter faster (Softmax, Where and IsNaN had taken a third of its time)."""
+    the same mask `Where`. The outputs stay bit-identical; on a 2-core Xeon the learned reader's
+    time per question (12 candidates) fell from 126-162 to 91-116 ms."""
     import onnx
     from onnx import numpy_helper
 
     graph_model = onnx.load(str(model))
     graph = graph_model.graph
     made_by = {output: node for node in graph.node for output in node.output}
-    constants = {i.name: numpy_helper.to_array(i).tobytes() for i in graph.initializer}
-    constants |= {n.output[0]: numpy_helper.to_array(n.attribute[0].t).tobytes()
+    def value(tensor) -> tuple:
+        array = numpy_helper.to_array(tensor)
+        return array.dtype.str, array.shape, array.tobytes()
+
+    constants = {i.name: value(i) for i in graph.initializer}
+    constants |= {n.output[0]: value(n.attribute[0].t)
                   for n in graph.node if n.op_type == "Constant" and n.attribute[0].name == "value"}
     replaced: dict[str, str] = {}  # output name -> the equal output that stands in for it
     dropped: set[int] = set()
