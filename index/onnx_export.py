@@ -164,13 +164,14 @@ def prune_attention_guards(model: Path, target: Path) -> int:
     graph_model = onnx.load(str(model))
     graph = graph_model.graph
     made_by = {output: node for node in graph.node for output in node.output}
-    def value(tensor) -> tuple:
-        array = numpy_helper.to_array(tensor)
+    tensors = {i.name: i for i in graph.initializer}  # read only for a Where's inputs, not every weight
+    tensors |= {n.output[0]: n.attribute[0].t for n in graph.node
+                if n.op_type == "Constant" and n.attribute[0].name == "value"}
+
+    def value(name: str) -> tuple:
+        array = numpy_helper.to_array(tensors[name])
         return array.dtype.str, array.shape, array.tobytes()
 
-    constants = {i.name: value(i) for i in graph.initializer}
-    constants |= {n.output[0]: value(n.attribute[0].t)
-                  for n in graph.node if n.op_type == "Constant" and n.attribute[0].name == "value"}
     replaced: dict[str, str] = {}  # output name -> the equal output that stands in for it
     dropped: set[int] = set()
     first_mask: dict[tuple, str] = {}
@@ -182,8 +183,8 @@ def prune_attention_guards(model: Path, target: Path) -> int:
         if guard is not None and guard.op_type == "IsNaN" and guard.input[0] == node.input[2]:
             replaced[node.output[0]] = node.input[2]
             dropped |= {id(node), id(guard)}
-        elif node.input[1] in constants and node.input[2] in constants:
-            key = (node.input[0], constants[node.input[1]], constants[node.input[2]])
+        elif node.input[1] in tensors and node.input[2] in tensors:
+            key = (node.input[0], value(node.input[1]), value(node.input[2]))
             if key in first_mask:
                 replaced[node.output[0]] = first_mask[key]
                 dropped.add(id(node))
