@@ -92,10 +92,10 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
     """Fit the reader's stack (cross-encoder logit + lexical evidence -> P(sentence answers)) on the
     candidates the engine really sees for held-out dev questions, and choose the refusal threshold on
     out-of-fold predictions (two folds by question): the one maximising the mean of "answered with the
-    gold answer" (answerable) and "refused" (unanswerable)."""
+    gold answer" (answerable) and "refused" (unanswerable), bagged over resamples (`_threshold`). The
+    result keeps a `feature_check` of today's features, so a test notices when code changes them."""
     from groundqa import Assistant
-    from groundqa.learned import FEATURES, NULL_SPAN_FEATURES, LearnedJudge, LearnedReader
-    from groundqa.retrieval import Retriever
+    from groundqa.learned import LearnedJudge
 
     texts, cases = dev_questions(records, articles, random.Random(seed), answerable, absent, swapped)
     rows, labels, question_of = [], [], []
@@ -106,16 +106,11 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
             (folder / f"d{number:05d}.txt").write_text(text, encoding="utf-8")
         bot = Assistant(index_dir=Path(scratch) / "idx", sources=folder, reader="learned",
                         reader_model=str(model)).warm_up()
-        reader = LearnedReader(bot.index, bot.embedder, bot.cross_encoder(), 0.0)
-        null_span = bot.cross_encoder().manifest["training"].get("hyperparameters", {}).get("null_span")
-        names = NULL_SPAN_FEATURES if null_span else FEATURES
-        retriever = Retriever(bot.index, bot.embedder, bot.settings.candidates, bot.settings.rrf_k)
+        names = reader_feature_names(bot)
         for number, (question, gold) in enumerate(cases):
-            vector = bot.embedder.embed([question])[0]
-            hits = retriever.retrieve(question, bot.settings.top_k, vector)
-            for evidence, _, _, features in reader.candidate_features(question, hits, vector):
-                rows.append([features[name] for name in names])
-                labels.append(float(gold is not None and bool(contains_gold(evidence.sentence.text, [gold]))))
+            for sentence, features in candidate_rows(bot, question):
+                rows.append(features)
+                labels.append(float(gold is not None and bool(contains_gold(sentence, [gold]))))
                 question_of.append(number)
         judge = fit_judge(LearnedJudge(bot.cross_encoder(), bot.index, bot.embedder), records, log)
     x, y, q = np.array(rows), np.array(labels), np.array(question_of)
@@ -125,22 +120,73 @@ def fit_reader(model: Path, records: list[dict], articles: list[dict], log=print
     for fold in (0, 1):
         weights, bias = logistic(x[folds != fold], y[folds != fold])
         out_of_fold[folds == fold] = 1 / (1 + np.exp(-(x[folds == fold] @ weights + bias)))
-    threshold, score, curve = _threshold(out_of_fold, y, q, answerable_cases)
+    threshold, score, curve, (low, high) = _threshold(out_of_fold, y, q, answerable_cases)
     weights, bias = logistic(x, y)
     log(f"reader stack: threshold {threshold:.2f}, out-of-fold mean of answered-right and refused {score:.3f} "
         f"({int(answerable_cases.sum())} answerable, {int((~answerable_cases).sum())} unanswerable questions, "
         f"{len(y):,} candidates); threshold -> answered, answered right, refused: {curve}")
-    return judge | {"stack": {"features": list(names), "weights": [round(float(w), 6) for w in weights],
+    return judge | {"feature_check": feature_check(model),
+                    "stack": {"features": list(names), "weights": [round(float(w), 6) for w in weights],
                               "bias": round(bias, 6)},
-            "threshold": round(threshold, 2), "curve": curve,
+            "threshold": round(threshold, 2), "threshold_range": [round(low, 2), round(high, 2)], "curve": curve,
             "how": f"a logistic layer over the cross-encoder's logit and the lexical evidence, fitted on the "
                    f"{len(y):,} candidate sentences the engine retrieves for held-out dev questions — HaluEval QA "
                    f"records and news questions (cloze and made from the human summaries) about held-out "
                    f"summarization articles — ({int(answerable_cases.sum())} answerable; "
                    f"{int((~answerable_cases).sum())} unanswerable: own document not indexed, or a name "
-                   f"swapped); the threshold maximises the mean of 'answered "
-                   f"with the gold answer' and 'refused' on out-of-fold predictions (two folds by question): "
-                   f"{score:.3f}."}
+                   f"swapped); the threshold maximises the mean of 'answered with the gold answer' and "
+                   f"'refused' on out-of-fold predictions (two folds by question; {score:.3f}), as the median "
+                   f"of the thresholds that maximise it on 201 bootstrap resamples of the questions (95% of "
+                   f"them fall in {low:.2f}–{high:.2f}: the score is flat there)."}
+
+
+def reader_feature_names(bot) -> tuple[str, ...]:
+    from groundqa.learned import FEATURES, NULL_SPAN_FEATURES
+
+    null_span = bot.cross_encoder().manifest["training"].get("hyperparameters", {}).get("null_span")
+    return NULL_SPAN_FEATURES if null_span else FEATURES
+
+
+def candidate_rows(bot, question: str) -> list[tuple[str, list[float]]]:
+    """[(candidate sentence, its stack features)] for the candidates the engine retrieves for `question`."""
+    from groundqa.learned import LearnedReader
+    from groundqa.retrieval import Retriever
+
+    reader = LearnedReader(bot.index, bot.embedder, bot.cross_encoder(), 0.0)
+    retriever = Retriever(bot.index, bot.embedder, bot.settings.candidates, bot.settings.rrf_k)
+    vector = bot.embedder.embed([question])[0]
+    hits = retriever.retrieve(question, bot.settings.top_k, vector)
+    names = reader_feature_names(bot)
+    return [(evidence.sentence.text, [features[name] for name in names])
+            for evidence, _, _, features in reader.candidate_features(question, hits, vector)]
+
+
+CHECK_QUESTIONS = ("Who led the Ukrainian delegation?", "Where were the talks held?",
+                   "What did the two sides agree to exchange?")
+CHECK_CLAIMS = (("Who led the Russian delegation?", "Vladimir Medinsky"),
+                ("Who led the Russian delegation?", "Rustem Umerov"))
+
+
+def feature_check(model: Path, index_dir: Path | None = None) -> dict:
+    """The stack features today's code computes for a few questions and claims over the bundled corpus.
+    The stacks were fitted on such features: when code changes them, the shipped calibration is stale
+    (`groundqa train --calibrate-only` refits it), and a test comparing this check says so."""
+    from groundqa import Assistant
+    from groundqa.cross_encoder import claim_text
+    from groundqa.learned import JUDGE_FEATURES, LearnedJudge
+    from groundqa.sources import BUNDLED_CORPUS
+    from groundqa.verify import answer_claim
+
+    with tempfile.TemporaryDirectory() as scratch:
+        bot = Assistant(index_dir=index_dir or Path(scratch) / "idx", sources=BUNDLED_CORPUS, reader="learned",
+                        reader_model=str(model))
+        bot.build()
+        reader = {q: [[round(x, 4) for x in row] for _, row in candidate_rows(bot, q)] for q in CHECK_QUESTIONS}
+        judge = LearnedJudge(bot.cross_encoder(), bot.index, bot.embedder)
+        passage = bot.retrieve(CHECK_CLAIMS[0][0])[0].chunk.text
+        claims = {claim_text(q, a): [round(judge.features(claim_text(q, a), answer_claim(q, a), [passage])[name], 4)
+                                     for name in JUDGE_FEATURES] for q, a in CHECK_CLAIMS}
+    return {"corpus": "bundled", "reader": reader, "judge": claims}
 
 
 def fit_judge(judge, records: list[dict], log=print, seed: int = 11) -> dict:
@@ -206,14 +252,37 @@ def _rates(best_p, right, answerable, threshold: float) -> tuple[float, float, f
             float(np.mean(~answered[~answerable])))
 
 
-def _threshold(probability: np.ndarray, labels: np.ndarray, question: np.ndarray,
-               answerable: np.ndarray) -> tuple[float, float, list]:
+THRESHOLDS = np.round(np.linspace(0.02, 0.98, 97), 2)
+
+
+def _threshold(probability: np.ndarray, labels: np.ndarray, question: np.ndarray, answerable: np.ndarray,
+               resamples: int = 201, seed: int = 0) -> tuple[float, float, list, tuple[float, float]]:
+    """(threshold, its score, the curve, where 95% of the resamples' best thresholds fall).
+
+    The score (mean of "answered with the gold" and "refused") is flat over a wide range, so its
+    argmax moves with small changes of the features (0.22 -> 0.29 for reader 2 once); the median
+    of the argmaxes over bootstrap resamples of the questions is the steadier choice."""
     best_p, right = _per_question(probability, labels, question, len(answerable))
-    best, best_score = 0.5, -1.0
-    for threshold in np.linspace(0.02, 0.98, 97):
-        _, answered_right, refused = _rates(best_p, right, answerable, threshold)
-        if (answered_right + refused) / 2 > best_score:
-            best, best_score = float(threshold), (answered_right + refused) / 2
+    rng = np.random.default_rng(seed)
+    picks = [_middle_of_best(_scores(best_p[draw], right[draw], answerable[draw]))
+             for draw in (rng.integers(0, len(best_p), len(best_p)) for _ in range(resamples))]
+    best = float(np.median(picks))  # an odd count: one of the thresholds
+    score = float(_scores(best_p, right, answerable)[int(np.argmin(np.abs(THRESHOLDS - best)))])
     curve = [[round(float(t), 2), *(round(r, 3) for r in _rates(best_p, right, answerable, t))]
              for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)]
-    return best, best_score, curve
+    low, high = np.percentile(picks, [2.5, 97.5])
+    return best, score, curve, (float(low), float(high))
+
+
+def _middle_of_best(scores: np.ndarray) -> float:
+    """The middle one of the thresholds that share the best score."""
+    tied = np.flatnonzero(scores >= scores.max() - 1e-12)
+    return float(THRESHOLDS[tied[len(tied) // 2]])
+
+
+def _scores(best_p: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> np.ndarray:
+    """The mean of "answered with the gold" and "refused" at every threshold of THRESHOLDS."""
+    answered = best_p[None, :] >= THRESHOLDS[:, None]
+    answered_right = (answered & right[None, :])[:, answerable].mean(axis=1)
+    refused = (~answered)[:, ~answerable].mean(axis=1)
+    return (answered_right + refused) / 2

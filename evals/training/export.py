@@ -64,6 +64,7 @@ def model_card(manifest: dict) -> str:
     counts = "\n".join(f"| {kind} | {count:,} |" for kind, count in facts["examples_by_kind"].items())
     metrics = "\n".join(f"| {name} | {value} |" for name, value in facts["validation"].items())
     hyper = ", ".join(f"{k} {v}" for k, v in facts["hyperparameters"].items())
+    refitted = f"\nRefitted {calibration['refitted']}.\n" if calibration.get("refitted") else ""
     return f"""# {manifest['name']} {manifest['version']}
 
 A cross-encoder fine-tuned on this machine's CPU from {manifest['base_model']}: given (question,
@@ -100,7 +101,7 @@ optimizer steps, checkpoints included, data preparation and export not). Hyper-p
 {metrics}
 
 ## Calibration and threshold
-
+{refitted}
 Answer probability = sigmoid({calibration['a']:.4f} × logit + {calibration['b']:.4f}) (Platt scaling
 fitted on the validation pairs). Refusal threshold {calibration['threshold']}: {calibration['how']}
 Support threshold {calibration['support_threshold']}: {calibration['support_how']}

@@ -33,6 +33,23 @@ def test_the_shipped_model_is_small_checked_and_carded():
     assert 0 < manifest["calibration"]["threshold"] < 1 and manifest["calibration"]["stack"]["weights"]
 
 
+def test_the_shipped_calibration_fits_the_features_todays_code_computes(tmp_path):
+    """The stacks weigh features (cosine, coverage, logits…) that engine code computes; code that
+    changes them leaves the calibration fitted on other numbers (reader 2's threshold moved from 0.22
+    to 0.29 when it was refitted after such changes). `groundqa train --calibrate-only` refits it."""
+    import numpy as np
+
+    from groundqa.evals.training.calibrate import feature_check
+
+    shipped = json.loads((DEFAULT_MODEL / "manifest.json").read_text())["calibration"]["feature_check"]
+    today = feature_check(DEFAULT_MODEL, tmp_path / "index")
+    assert today["reader"].keys() == shipped["reader"].keys() and today["judge"].keys() == shipped["judge"].keys()
+    for part in ("reader", "judge"):
+        for key, rows in shipped[part].items():
+            assert np.allclose(today[part][key], rows, atol=2e-3), f"stale calibration ({part}, {key!r}): " \
+                "run `groundqa train --calibrate-only`"
+
+
 def _damaged_copy(folder):
     copy = folder / "reader"
     shutil.copytree(DEFAULT_MODEL, copy)
@@ -79,7 +96,8 @@ def test_every_answer_names_its_reader(office):
 
 def test_paraphrased_questions_are_answered(office):
     """Reader 1 ranked 'limited to 20 days per year' first; reader 2 learned paraphrase from questions
-    made of news summaries, which say it in other words than the article."""
+    made of news summaries, which say it in other words than the article. (Its confidence, 0.2896, is
+    just over reader 2.1's threshold 0.28: the single-argmax threshold, 0.29, refused it.)"""
     answer = office.ask("How many days a week can I work from home?")
     assert not answer.refused and "three days per week" in answer.text
 
@@ -102,9 +120,9 @@ def test_it_refuses_on_topic_questions_that_word_matching_answers(office):
     assert office.ask(question).refused
 
 
-@pytest.mark.xfail(strict=True, reason="known gap of groundqa-reader 2 at its threshold 0.22 (reader 1 refused it "
-                   "at 0.31): it answers with the sentence about employees' learning budget; README, Measured")
 def test_it_refuses_whom_a_rule_does_not_name(office):
+    """Reader 2 at its threshold 0.22 answered with the sentence about employees' learning budget;
+    calibrated on today's features (2.1, threshold 0.28) it refuses, as reader 1 did at 0.31."""
     assert office.ask("Can contractors use the learning budget?").refused
 
 

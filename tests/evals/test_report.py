@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from groundqa.cross_encoder import CrossEncoder
 from groundqa.evals import run_eval
 
 CASES = [
@@ -52,7 +53,7 @@ def test_report_files_exist_and_hold_the_numbers(report):
     assert rows[0]["contains"] == 1.0 and rows[0]["citations"][0]["valid"] is True
     markdown = (folder / "report.md").read_text()
     assert "| answer.contains | 0.667 |" in markdown and "| refusal.recall | 1.000 |" in markdown
-    assert "Grounding judge: learned: groundqa-reader 2 support head" in markdown and "small.jsonl:2" in markdown
+    assert f"Grounding judge: learned: {CrossEncoder().name} support head" in markdown and "small.jsonl:2" in markdown
 
 
 def test_failures_section_lists_the_wrong_case_with_its_quotes(report):

@@ -153,3 +153,19 @@ def test_a_run_the_budget_stops_writes_no_model(tmp_path, monkeypatch, capsys):
     assert not out.exists()  # the model in --out (by default the shipped one) is left as it was
     assert main(["train", "--out", str(out), "--work", str(tmp_path / "work"), "--max-minutes", "1"]) == 1
     assert "nothing was written" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_refusal_threshold_is_the_steady_middle_of_a_flat_score():
+    """Every threshold in (0.4, 0.6] separates these questions perfectly; the chosen one lies there,
+    with the range of the resamples' choices, and the same inputs give the same choice."""
+    import numpy as np
+
+    from groundqa.evals.training.calibrate import _threshold
+
+    rng = np.random.default_rng(1)
+    answerable = np.arange(200) < 100
+    best = np.where(answerable, rng.uniform(0.6, 1.0, 200), rng.uniform(0.0, 0.4, 200))
+    chosen = _threshold(best, answerable.astype(float), np.arange(200), answerable)
+    threshold, score, _, (low, high) = chosen
+    assert 0.4 < low <= threshold <= high <= 0.6 and score == 1.0
+    assert _threshold(best, answerable.astype(float), np.arange(200), answerable) == chosen

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from groundqa.cross_encoder import CrossEncoder
 from groundqa.index.files import current_generation
 from groundqa.ui.cli import main
 
@@ -187,7 +188,7 @@ def test_eval_reader_both_reports_the_readers_side_by_side(tmp_path, bundled_ass
     assert main(["eval", str(path), "--index", index, "--reader", "both", "--report", str(tmp_path / "r")]) == 0
     report = (tmp_path / "r" / "report.md").read_text()
     assert "Readers side by side" in report
-    assert "learned (groundqa-reader 2)" in report and "lexical (lexical)" in report
+    assert f"learned ({CrossEncoder().name})" in report and "lexical (lexical)" in report
     assert (tmp_path / "r" / "calibration.png").exists()
 
 
